@@ -1,0 +1,46 @@
+# make run  - set everything up and serve the demo curriculum on http://127.0.0.1:5000
+# make test - set everything up and run the whole test suite (and the linters)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+export PORT
+
+.PHONY: run test lint check-system clean bench
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(MAKE) --no-print-directory check-system
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+check-system:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
+	  { echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))."; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || \
+	  { echo "Python's venv module is missing: sudo apt-get install python3-venv"; exit 1; }
+	@ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || \
+	  { echo "WeasyPrint needs Pango. Install it with:"; \
+	    echo "  sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"; exit 1; }
+
+run: $(STAMP)
+	$(BIN)/curriculum db upgrade
+	$(BIN)/curriculum demo load
+	$(BIN)/curriculum serve --port $(PORT)
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: $(STAMP)
+	$(BIN)/python bench/catalogue.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The core of the GMG standing curriculum service: config, database, inventory, accounts, app."""

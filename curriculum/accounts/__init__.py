@@ -1,0 +1,1 @@
+"""Editors' accounts: users, roles and API tokens."""

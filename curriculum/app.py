@@ -1,0 +1,59 @@
+"""The app factory: the one place that knows every part of the service and wires them together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from curriculum import api, db, errors, formatting
+from curriculum.config import (
+    check_production_safety,
+    default_config,
+    environment,
+    normalise_database_url,
+    read_environment,
+)
+
+
+def import_models() -> None:
+    """Import every part's models so that the metadata knows all tables (Alembic needs this)."""
+    import curriculum.accounts.models  # noqa: F401
+    import curriculum.inventory.models  # noqa: F401
+    import packages.models  # noqa: F401
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then ``test_config``."""
+    app = Flask("curriculum", instance_relative_config=True)
+    app.config.from_mapping(default_config(app.instance_path))
+    app.config.update(read_environment(environment()))
+    app.config.from_prefixed_env("CURRICULUM")
+    if test_config is not None:
+        app.config.update(test_config)
+    app.config["DATABASE_URL"] = normalise_database_url(app.config["DATABASE_URL"])
+    app.config["TESTING"] = app.config.get("TESTING", False)
+    check_production_safety(app.config)
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    import_models()
+    db.init_app(app)
+    errors.init_app(app)
+    formatting.init_app(app)
+    rest = api.init_app(app)
+
+    from curriculum.health import bp as health_bp
+    from curriculum.inventory.views import agencies_blp, modules_blp, themes_blp
+    from packages.catalogue.views import bp as catalogue_bp
+    from packages.views import packages_blp, tracks_blp
+
+    app.register_blueprint(health_bp)
+    for blueprint in (modules_blp, agencies_blp, themes_blp, packages_blp, tracks_blp):
+        rest.register_blueprint(blueprint, url_prefix=f"/api/v1/{blueprint.name}")
+    app.register_blueprint(catalogue_bp)
+    return app

@@ -1,0 +1,160 @@
+"""Database: the declarative base, the engine and the one transaction boundary per request or job.
+
+SQLite is tuned for several writers (WAL, a busy timeout, foreign keys, and write transactions
+that take the write lock at ``BEGIN IMMEDIATE`` instead of failing half-way with "database is
+locked"); PostgreSQL is used as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every model; its metadata names constraints predictably."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def is_sqlite(url_or_engine: str | Engine | Connection) -> bool:
+    """Whether a URL, engine or connection is SQLite."""
+    if isinstance(url_or_engine, str):
+        return url_or_engine.startswith("sqlite")
+    return url_or_engine.dialect.name == "sqlite"
+
+
+def _tune_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy, not the driver, decide when a transaction begins.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 5000) -> Engine:
+    """An engine for ``url``, with SQLite tuned for concurrent writers."""
+    if is_sqlite(url):
+        engine = create_engine(
+            url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000}
+        )
+        _tune_sqlite(engine, busy_timeout_ms)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+class Database:
+    """The engine and the session factories of one app."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.read_sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        # On SQLite a writer takes the write lock when it begins, not at its first write,
+        # so two writers queue on the busy timeout instead of deadlocking mid-transaction.
+        self.write_sessions = sessionmaker(
+            bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+        )
+
+    def bind_to(self, connection: Connection) -> None:
+        """Run every session on ``connection`` inside savepoints (the tests' rollback recipe)."""
+        for factory in (self.read_sessions, self.write_sessions):
+            factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+
+    def new_session(self, *, write: bool) -> Session:
+        """A new session; ``write`` ones begin with the write lock on SQLite."""
+        return (self.write_sessions if write else self.read_sessions)()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A unit of work for the CLI and workers: commit at the end, roll back on error."""
+        session = self.new_session(write=True)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def init_app(app: Flask) -> Database:
+    """Create the app's database and tie a session's life to each request."""
+    database = Database(
+        make_engine(
+            app.config["DATABASE_URL"],
+            echo=app.config["SQL_ECHO"],
+            busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+        )
+    )
+    app.extensions["database"] = database
+    app.after_request(_commit_successful_writes)
+    app.teardown_appcontext(_close_session)
+    return database
+
+
+def get_database() -> Database:
+    """The current app's database."""
+    database: Database = current_app.extensions["database"]
+    return database
+
+
+def get_session() -> Session:
+    """The session of the current request (created on first use)."""
+    if "db_session" not in g:
+        write = has_request_context() and request.method in WRITE_METHODS
+        g.db_session = get_database().new_session(write=write)
+    session: Session = g.db_session
+    return session
+
+
+def _commit_successful_writes(response: Any) -> Any:
+    """The request's transaction boundary: commit what a successful request did."""
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        if response.status_code < 400:
+            session.commit()
+        else:
+            session.rollback()
+    return response
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()

@@ -1,0 +1,1 @@
+"""The inventory of existing training: agencies, themes and modules."""

@@ -1,0 +1,2 @@
+"""What leaves the service as files: inventory exports (CSV/JSON), and later PDF syllabi and
+Common Cartridges."""

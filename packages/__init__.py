@@ -1,0 +1,1 @@
+"""Joint training packages: assembly from modules, completion rules, versions, the curriculum."""

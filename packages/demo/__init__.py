@@ -1,0 +1,1 @@
+"""The demo curriculum: the task force's real inventory and joint packages built from it."""
