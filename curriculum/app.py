@@ -21,7 +21,7 @@ from curriculum.config import (
 
 def import_models() -> None:
     """Import every part's models so that the metadata knows all tables (Alembic needs this)."""
-    import curriculum.accounts.models  # noqa: F401
+    import curriculum.accounts.models
     import curriculum.inventory.models  # noqa: F401
     import packages.models  # noqa: F401
 
@@ -47,13 +47,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     formatting.init_app(app)
     rest = api.init_app(app)
 
+    from curriculum.accounts.auth import forget_current_user
+    from curriculum.commands import register_commands
     from curriculum.health import bp as health_bp
     from curriculum.inventory.views import agencies_blp, modules_blp, themes_blp
     from packages.catalogue.views import bp as catalogue_bp
     from packages.views import packages_blp, tracks_blp
 
+    app.teardown_request(forget_current_user)
     app.register_blueprint(health_bp)
     for blueprint in (modules_blp, agencies_blp, themes_blp, packages_blp, tracks_blp):
         rest.register_blueprint(blueprint, url_prefix=f"/api/v1/{blueprint.name}")
     app.register_blueprint(catalogue_bp)
+    register_commands(app)
     return app

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production below
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # refused in production below
 
 #: Plain environment variables users expect to work, mapped to config keys.
 PLAIN_ENV_NAMES = {

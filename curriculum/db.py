@@ -123,6 +123,7 @@ def init_app(app: Flask) -> Database:
     )
     app.extensions["database"] = database
     app.after_request(_commit_successful_writes)
+    app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)
     return database
 

@@ -15,9 +15,9 @@ def etag_for(revision: int) -> str:
 
 def check_if_match(revision: int) -> None:
     """Refuse an edit whose ``If-Match`` names another revision than the stored one."""
-    if request.if_match and not request.if_match.star_tag:
-        if not request.if_match.contains(etag_for(revision).strip('"')):
-            raise PreconditionFailed(
+    if_match = request.if_match
+    if if_match and not if_match.star_tag and not if_match.contains(etag_for(revision)[1:-1]):
+        raise PreconditionFailed(
                 "Someone else changed this since you loaded it: reload, reapply your change "
                 "and save again.",
                 {"current_revision": revision},

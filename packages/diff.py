@@ -1,4 +1,5 @@
-"""The difference between two package snapshots, in the terms an editor reviews before publishing."""
+"""The difference between two package snapshots, in the terms an editor reviews before
+publishing."""
 
 from __future__ import annotations
 

@@ -227,7 +227,8 @@ class DiffSchema(ma.Schema):
 
     from_ = ma.fields.Raw(data_key="from", attribute="from")
     to = ma.fields.Raw()
-    fields = ma.fields.List(ma.fields.Dict(), metadata={"description": "Package fields changed"})
+    fields = ma.fields.List(  # type: ignore[assignment]  # a field named "fields"
+        ma.fields.Dict(), metadata={"description": "Package fields changed"})
     sections = ma.fields.Dict(metadata={"description": "Sections added, removed, reordered"})
     modules = ma.fields.Dict(metadata={"description": "Modules added, removed, moved, "
                                                       "re-flagged or changed in content"})

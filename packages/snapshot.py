@@ -101,8 +101,8 @@ def package_snapshot(package: Package) -> dict[str, Any]:
         "agencies_involved": [agency_summary(a) for a in agencies.values()],
         "completion_rule": completion_rule_of(package),
         "sections": sections,
-        "module_count": sum(len(s["items"]) for s in sections),
-        "required_module_count": sum(1 for s in sections for i in s["items"] if i["required"]),
+        "module_count": len(package.items),
+        "required_module_count": sum(1 for item in package.items if item.required),
         "duration": duration_summary(sections),
     }
 

@@ -34,7 +34,7 @@ tracks_blp = Blueprint("tracks", __name__, description="The standing curriculum'
 
 EDITOR = require_role(Role.EDITOR)
 PUBLISHER = require_role(Role.PUBLISHER)
-SECURED = [{"bearerAuth": []}]
+SECURED: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 def _draft_response(slug: str, status: int = 200) -> Any:

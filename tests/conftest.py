@@ -23,7 +23,6 @@ from curriculum.accounts.services import create_user, issue_token
 from curriculum.app import create_app
 from curriculum.db import Database, make_engine
 from curriculum.inventory.reference import load_agencies, reference_agencies
-
 from tests.helpers import ApiClient
 
 
@@ -77,12 +76,14 @@ def connection(engine: Engine) -> Iterator[Connection]:
 
 @pytest.fixture
 def app(app_config: dict[str, Any], connection: Connection) -> Iterator[Flask]:
-    """The app, its sessions joined into the test's transaction."""
+    """The app, its sessions joined into the test's transaction.
+
+    No app context stays pushed: each request gets its own, as in production.
+    """
     app = create_app(app_config)
     database: Database = app.extensions["database"]
     database.bind_to(connection)
-    with app.app_context():
-        yield app
+    yield app
     database.engine.dispose()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from werkzeug.test import TestResponse
 
 
@@ -77,3 +78,27 @@ def error_of(response: TestResponse) -> dict[str, Any]:
     assert body["error"]["message"], body
     error: dict[str, Any] = body["error"]
     return error
+
+
+class QueryCounter:
+    """Counts the SQL statements a connection executes while it is active."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.statements: list[str] = []
+
+    def _record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            self.statements.append(statement)
+
+    def __enter__(self) -> QueryCounter:
+        event.listen(self.connection, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        event.remove(self.connection, "before_cursor_execute", self._record)
+
+    @property
+    def count(self) -> int:
+        """How many statements ran."""
+        return len(self.statements)

@@ -36,6 +36,11 @@ def current_user() -> User | None:
     return found
 
 
+def forget_current_user(_exc: BaseException | None = None) -> None:
+    """Drop the cached caller at the end of a request."""
+    g.pop("current_user", None)
+
+
 def require_role(role: Role) -> Callable[[F], F]:
     """Let a view run only for users whose role includes ``role``."""
 

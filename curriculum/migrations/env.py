@@ -31,6 +31,6 @@ connection = config.attributes.get("connection")
 if connection is not None:
     run_migrations(connection)
 else:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.begin() as new_connection:
         run_migrations(new_connection)
