@@ -37,7 +37,6 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "API_PAGE_SIZE_DEFAULT": 20,
         "API_PAGE_SIZE_MAX": 100,
-        "JSON_SORT_KEYS": False,
     }
 
 

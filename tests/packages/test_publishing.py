@@ -141,3 +141,7 @@ def test_published_packages_are_listed_for_everyone(anonymous, published):
     assert listed["total"] == 1
     assert listed["items"][0]["latest_version"] == 1
     assert listed["items"][0]["module_count"] == 4
+
+
+def test_publication_times_are_given_in_utc(published):
+    assert published["published_at"].endswith("+00:00")
