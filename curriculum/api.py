@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Flask
+from flask import Flask, url_for
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -91,4 +91,17 @@ def init_app(app: Flask) -> CurriculumApi:
             "bearerAuth": {"type": "http", "scheme": "bearer",
                            "description": "An API token from `curriculum users add`."}}},
     })
+    app.add_url_rule("/api/v1/", "api_index", api_index)
     return api
+
+
+def api_index() -> dict[str, Any]:
+    """``GET /api/v1/``: where everything is."""
+    return {
+        "name": "GMG standing curriculum API",
+        "version": "v1",
+        "documentation": url_for("api-docs.openapi_swagger_ui", _external=False),
+        "openapi": url_for("api-docs.openapi_json", _external=False),
+        "resources": {name: f"/api/v1/{name}"
+                      for name in ("modules", "agencies", "themes", "packages", "tracks")},
+    }

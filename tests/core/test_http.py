@@ -65,3 +65,10 @@ def test_the_interactive_docs_load_only_local_assets(client):
     asset = client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js")
     assert asset.status_code == 200
     asset.close()
+
+
+def test_the_api_root_says_where_everything_is(client):
+    index = client.get("/api/v1/").get_json()
+    assert index["openapi"] == "/api/v1/openapi.json"
+    assert index["documentation"] == "/api/v1/docs"
+    assert index["resources"]["packages"] == "/api/v1/packages"
