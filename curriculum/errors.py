@@ -7,12 +7,17 @@ friendly HTML page. Domain code raises these errors; it never builds responses i
 from __future__ import annotations
 
 import logging
+import traceback
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+JSON_DECODER_FILE = str(Path("json", "decoder.py"))
 
 
 class AppError(Exception):
@@ -129,15 +134,25 @@ def http_exception_response(exc: HTTPException) -> Response:
     return response
 
 
+WEBARGS_LOCATIONS = {"json", "query", "form", "files", "headers"}
+
+
 def _flatten_webargs_messages(messages: Any) -> Any:
     """webargs nests field errors under the location (``json``, ``query``); keep just fields."""
-    if isinstance(messages, dict) and set(messages) <= {"json", "query", "form", "files", "headers"}:
+    if isinstance(messages, dict) and set(messages) <= WEBARGS_LOCATIONS:
         merged: dict[str, Any] = {}
         for location_errors in messages.values():
             if isinstance(location_errors, dict):
                 merged.update(location_errors)
         return merged
     return messages
+
+
+def _raised_by_json_decoder(exc: BaseException) -> bool:
+    """Whether ``json.loads`` raised ``exc``: it reports a too deeply nested document as a
+    ``RecursionError``, not the ``ValueError`` that Flask and webargs turn into a 400."""
+    return any(frame.f_code.co_filename.endswith(JSON_DECODER_FILE)
+               for frame, _line in traceback.walk_tb(exc.__traceback__))
 
 
 def init_app(app: Flask) -> None:
@@ -150,6 +165,20 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc: HTTPException) -> Response:
         return http_exception_response(exc)
+
+    @app.errorhandler(DataError)
+    def handle_data_error(exc: DataError) -> Response:
+        # The schemas should refuse such values first; this keeps any they miss from being a 500.
+        log.warning("The database refused a value on %s %s: %s", request.method, request.path,
+                    type(exc.orig).__name__)
+        return _respond(400, "bad_request", "A value in the request cannot be stored or "
+                        "compared (too long, out of range, or holding a NUL character).")
+
+    @app.errorhandler(RecursionError)
+    def handle_recursion_error(exc: RecursionError) -> Response:
+        if _raised_by_json_decoder(exc):
+            return _respond(400, "bad_request", "The JSON body is nested too deeply to read.")
+        return handle_unexpected(exc)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:

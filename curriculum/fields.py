@@ -8,9 +8,12 @@ from typing import Any
 import marshmallow as ma
 from babel import Locale, UnknownLocaleError
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
+from curriculum.text import SLUG_PATTERN
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Halves of UTF-16 surrogate pairs: JSON can escape them ("\\ud800") but no database stores them.
+LONE_SURROGATES = re.compile(r"[\ud800-\udfff]")
+LANGUAGE_PATTERN = re.compile(r"[a-z]{2,3}")
 
 
 class Text(ma.fields.String):
@@ -28,8 +31,7 @@ class Text(ma.fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text: str = super()._deserialize(value, attr, data, **kwargs)
-        if CONTROL_CHARACTERS.search(text):
-            raise ma.ValidationError("Control characters are not allowed.")
+        check_characters(text)
         text = text.strip() if self.multiline else " ".join(text.split())
         if not text:
             if self.allow_none:
@@ -43,18 +45,31 @@ class Text(ma.fields.String):
         return text
 
 
+def check_characters(text: str) -> None:
+    """Refuse control characters and lone surrogates (tab and line breaks are fine)."""
+    if CONTROL_CHARACTERS.search(text):
+        raise ma.ValidationError("Control characters are not allowed.")
+    if LONE_SURROGATES.search(text):
+        raise ma.ValidationError("Not valid Unicode text (a lone surrogate).")
+
+
 class Slug(ma.fields.String):
     """A slug: lowercase ASCII letters, digits and single hyphens."""
 
+    def __init__(self, *, max_length: int = 100, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_length = max_length
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         slug: str = super()._deserialize(value, attr, data, **kwargs)
-        if len(slug) > 100 or not SLUG_PATTERN.match(slug):
-            raise ma.ValidationError(
-                "A slug has lowercase letters, digits and single hyphens (at most 100).")
+        # fullmatch: with match, "$" would let a trailing newline through.
+        if len(slug) > self.max_length or not SLUG_PATTERN.fullmatch(slug):
+            raise ma.ValidationError("A slug has lowercase letters, digits and single hyphens "
+                                     f"(at most {self.max_length}).")
         return slug
 
 
-def TextList(*, item_max: int, max_items: int, **kwargs: Any) -> ma.fields.List:  # noqa: N802
+def TextList(*, item_max: int, max_items: int, **kwargs: Any) -> ma.fields.List:
     """A bounded list of bounded texts."""
     return ma.fields.List(Text(max_length=item_max), validate=ma.validate.Length(max=max_items),
                           **kwargs)
@@ -66,19 +81,26 @@ class HttpUrl(ma.fields.Url):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(schemes={"http", "https"}, **kwargs)
 
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None,
+                    **kwargs: Any) -> Any:
+        """An empty URL is unknown (``None``) where unknown is allowed."""
+        # Here, not in _deserialize: the URL validator runs on what _deserialize returns.
+        if isinstance(value, str) and not value.strip() and self.allow_none:
+            value = None
+        return super().deserialize(value, attr, data, **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, str):
             value = value.strip()
-            if value == "" and self.allow_none:
-                return None
             if len(value) > 2000:
                 raise ma.ValidationError("Longer than 2000 characters.")
+            check_characters(value)
         return super()._deserialize(value, attr, data, **kwargs)
 
 
 def validate_language(code: str) -> None:
     """An ISO 639 language code that Babel knows (``en``, ``fr``, ``ar`` ...)."""
-    if not LANGUAGE_PATTERN.match(code):
+    if not LANGUAGE_PATTERN.fullmatch(code):
         raise ma.ValidationError(f"'{code}' is not an ISO 639 language code such as 'en'.")
     try:
         Locale.parse(code)

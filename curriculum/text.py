@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 import nh3
 from slugify import slugify
 
 SLUG_MAX_LENGTH = 100
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 #: Tags allowed in hosted module content: structure and emphasis, no scripts, no styles.
 ALLOWED_TAGS = {
@@ -26,9 +28,9 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
-def make_slug(text: str) -> str:
+def make_slug(text: str, max_length: int = SLUG_MAX_LENGTH) -> str:
     """A URL-safe ASCII slug of ``text`` (transliterated), never empty."""
-    slug = slugify(text, max_length=SLUG_MAX_LENGTH, word_boundary=True)
+    slug = slugify(text, max_length=max_length, word_boundary=True)
     return slug or "item"
 
 
@@ -38,9 +40,14 @@ def unique_slug(text: str, is_taken: Callable[[str], bool]) -> str:
     candidate, counter = base, 2
     while is_taken(candidate):
         suffix = f"-{counter}"
-        candidate = base[: SLUG_MAX_LENGTH - len(suffix)] + suffix
+        candidate = base[: SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
         counter += 1
     return candidate
+
+
+def is_slug(text: str) -> bool:
+    """Whether ``text`` has the form of a slug (a URL path can hold anything, even NUL)."""
+    return len(text) <= SLUG_MAX_LENGTH and SLUG_PATTERN.fullmatch(text) is not None
 
 
 def sanitise_html(html: str | None) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -51,7 +52,7 @@ def import_command(file: Path, fmt: str | None, dry_run: bool, skip_invalid: boo
         raise click.ClickException(error.message) from error
     try:
         with get_database().transaction() as session, click.progressbar(
-                length=len(rows), label="Importing", file=click.get_text_stream("stderr")
+                length=len(rows), label="Importing", file=sys.stderr
         ) as bar:
             report = importing.import_modules(
                 session, rows, fmt=fmt, dry_run=dry_run, skip_invalid=skip_invalid,

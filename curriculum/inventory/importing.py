@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,15 +24,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from curriculum.errors import ValidationFailed
-from curriculum.inventory.models import Module
+from curriculum.inventory.models import Module, audience_key
 from curriculum.inventory.schemas import ModuleInputSchema
-from curriculum.text import sanitise_html
 from curriculum.inventory.services import (
     References,
     create_module,
     module_values,
     update_module,
 )
+from curriculum.text import sanitise_html
 
 #: Column names accepted for each field (the first is the canonical one).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -60,6 +60,8 @@ COLUMN_TO_FIELD = {column: name for name, columns in COLUMNS.items() for column 
 LIST_FIELDS = {"partner_agencies", "themes", "audience", "languages", "sources"}
 IGNORED_STATUS_FIELD = "status"
 MAX_ROWS = 100_000
+#: Beyond this a duration is nonsense; checking it first keeps huge exponents cheap to refuse.
+MAX_HOURS = Decimal(1_000_000)
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ def read_csv(text: str, warnings: list[str]) -> list[ImportRow]:
     except StopIteration:
         raise ValidationFailed("The CSV file is empty: it needs a header line.") from None
     except csv.Error as error:
-        raise _csv_error(reader.line_num or 1, error) from error
+        raise _csv_error(1, error) from error
     header = [name.strip().lower() for name in header]
     _check_header(header, warnings)
     rows: list[ImportRow] = []
@@ -162,8 +164,8 @@ def read_csv(text: str, warnings: list[str]) -> list[ImportRow]:
         columns: dict[str, str] = {}
         for column, cell in zip(header, cells, strict=True):
             name = COLUMN_TO_FIELD.get(column)
-            if name is None:
-                continue
+            if name is None or (name == "slug" and not cell.strip()):
+                continue  # an empty slug cell means "derive the slug", as a missing column does
             values[name] = _cell_value(name, column, cell)
             columns[name] = column
         rows.append(ImportRow(record, line, values, columns))
@@ -174,17 +176,25 @@ def read_csv(text: str, warnings: list[str]) -> list[ImportRow]:
 
 def _csv_records(reader: Any) -> Iterator[list[str]]:
     while True:
+        start = reader.line_num + 1
         try:
             yield next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            raise _csv_error(reader.line_num, error) from error
+            raise _csv_error(start, error) from error
 
 
 def _csv_error(line: int, error: csv.Error) -> ValidationFailed:
-    return ValidationFailed(f"The CSV file is malformed at line {line}: {error}.",
-                            [{"line": line, "message": str(error)}])
+    """An error naming the line the broken record starts on.
+
+    The reader notices an unclosed quote only at the end of the file, so the line it is on then
+    is the last one; where the record began is where the stray quote is.
+    """
+    hint = " (a quoted field that starts there is never closed)" if (
+        "end of data" in str(error)) else ""
+    return ValidationFailed(f"The CSV file is malformed at line {line}: {error}{hint}.",
+                            [{"line": line, "message": f"{error}{hint}"}])
 
 
 def _check_header(header: list[str], warnings: list[str]) -> None:
@@ -225,8 +235,8 @@ def _hours_to_minutes(cell: str) -> Any:
         hours = Decimal(cell.replace(",", "."))
     except InvalidOperation:
         return cell  # left as text: the schema names the field
-    if not hours.is_finite():
-        return cell
+    if not hours.is_finite() or hours.copy_abs() > MAX_HOURS:
+        return cell  # "1e999999999" would overflow the multiplication below
     return int((hours * 60).to_integral_value())
 
 
@@ -245,6 +255,8 @@ def read_json(text: str) -> list[ImportRow]:
         raise ValidationFailed(
             f"The JSON file is malformed at line {error.lineno}, column {error.colno}: "
             f"{error.msg}.", [{"line": error.lineno, "message": error.msg}]) from error
+    except RecursionError as error:
+        raise ValidationFailed("The JSON file is nested too deeply to read.") from error
     if not isinstance(data, list):
         raise ValidationFailed("The JSON file must hold an array of module objects.")
     if len(data) > MAX_ROWS:
@@ -256,14 +268,15 @@ def read_json(text: str) -> list[ImportRow]:
         if not isinstance(item, dict):
             rows.append(ImportRow(record, line or 0, {"__not_object__": True}, {}))
             continue
-        values, columns = {}, {}
+        values: dict[str, Any] = {}
+        columns: dict[str, str] = {}
         for key, value in item.items():
-            name = COLUMN_TO_FIELD.get(str(key).lower())
+            name = COLUMN_TO_FIELD.get(key.lower())
             if name is None:
                 if key != IGNORED_STATUS_FIELD:
-                    values.setdefault("__unknown__", []).append(str(key))
+                    values.setdefault("__unknown__", []).append(key)
                 continue
-            if key == "duration_hours":
+            if key.lower() == "duration_hours":
                 value = _hours_to_minutes(str(value)) if value is not None else None
             values[name] = value
             columns[name] = key
@@ -275,7 +288,7 @@ def _array_item_lines(text: str) -> list[int]:
     """The line each element of the top-level JSON array starts on."""
     decoder = json.JSONDecoder()
     position = text.index("[") + 1
-    lines = []
+    lines: list[int] = []
     while True:
         while position < len(text) and text[position] in " \t\r\n,":
             position += 1
@@ -399,14 +412,26 @@ def _write(session: Session, values: dict[str, Any], existing: Module | None,
 
 
 def _comparable(values: dict[str, Any], references: References) -> dict[str, Any]:
-    """Values with agencies as codes and free text trimmed, to see whether a row changes a
-    module."""
+    """Values as a module would store them (agencies as codes, lists without repeats, the owner
+    not among the partners), to see whether a row changes a module."""
     result = dict(values)
-    result["owner_agency"] = references.agency(values["owner_agency"], "owner_agency").code
-    result["partner_agencies"] = [references.agency(ref, "partner_agencies").code
-                                  for ref in values.get("partner_agencies") or []]
-    result["themes"] = [" ".join(t.split()).casefold() for t in values.get("themes") or []]
-    result["languages"] = [code.lower() for code in values.get("languages") or []]
+    owner = references.agency(values["owner_agency"], "owner_agency").code
+    partners = [references.agency(ref, "partner_agencies").code
+                for ref in values.get("partner_agencies") or []]
+    result["owner_agency"] = owner
+    result["partner_agencies"] = [code for code in _without_repeats(partners) if code != owner]
+    result["themes"] = _without_repeats(" ".join(t.split()).casefold()
+                                        for t in values.get("themes") or [])
+    result["languages"] = _without_repeats(code.lower() for code in values.get("languages") or [])
+    result["audience"] = _without_repeats(values.get("audience") or [], key=audience_key)
     result["content_html"] = sanitise_html(values.get("content_html"))
     result.pop("status", None)
     return result
+
+
+def _without_repeats(items: Iterable[str], key: Callable[[str], str] = str) -> list[str]:
+    """The items in order, each key once (the first wins), as a module stores its lists."""
+    first: dict[str, str] = {}
+    for item in items:
+        first.setdefault(key(item), item)
+    return list(first.values())

@@ -29,6 +29,16 @@ class ModuleStatus(enum.StrEnum):
     RETIRED = "retired"
 
 
+AGENCY_SLUG_LENGTH = 80
+AUDIENCE_KEY_LENGTH = 200
+
+
+def audience_key(label: str) -> str:
+    """The case-folded form of an audience label that filters compare (bounded: "ß" folds to
+    "ss", so folding can lengthen a label)."""
+    return " ".join(label.split()).casefold()[:AUDIENCE_KEY_LENGTH]
+
+
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     return Enum(cls, name=name, native_enum=False, length=20,
                 values_callable=lambda members: [m.value for m in members])
@@ -40,7 +50,7 @@ class Agency(Base):
     __tablename__ = "agencies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    slug: Mapped[str] = mapped_column(String(AGENCY_SLUG_LENGTH), unique=True)
     code: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(2000))
@@ -112,7 +122,7 @@ class ModuleAudience(Base):
     module_id: Mapped[int] = mapped_column(
         ForeignKey("modules.id", ondelete="CASCADE"), primary_key=True
     )
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    key: Mapped[str] = mapped_column(String(AUDIENCE_KEY_LENGTH), primary_key=True)
     label: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(default=0)
 

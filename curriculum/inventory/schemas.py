@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from curriculum.fields import HttpUrl, LanguageCode, Slug, Text, TextList
-from curriculum.inventory.models import ModuleKind
+from curriculum.inventory.models import AGENCY_SLUG_LENGTH, ModuleKind
 from curriculum.inventory.vocabulary import (
     CONFIDENCE,
     DELIVERY_MODES,
@@ -31,7 +31,7 @@ class AgencyCreateSchema(ma.Schema):
     """A new agency."""
 
     code = Text(required=True, max_length=80)
-    slug = Slug()
+    slug = Slug(max_length=AGENCY_SLUG_LENGTH)
     name = Text(required=True, max_length=300)
     url = HttpUrl(allow_none=True)
     is_gmg_member = ma.fields.Boolean(load_default=False)

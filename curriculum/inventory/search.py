@@ -23,6 +23,7 @@ from curriculum.inventory.models import (
     ModuleStatus,
     ModuleTheme,
     Theme,
+    audience_key,
 )
 
 MAX_QUERY_TERMS = 8
@@ -73,8 +74,9 @@ def _escape_like(term: str) -> str:
 def _text_condition(session: Session, term: str) -> Any:
     pattern = f"%{_escape_like(term)}%"
     if is_sqlite(session.get_bind()):
-        matching_ids = select(literal_column("rowid")).select_from(text("module_search")).where(
-            literal_column("search_text").like(pattern, escape="\\")
+        matching_ids: Select[Any] = (
+            select(literal_column("rowid")).select_from(text("module_search"))
+            .where(literal_column("search_text").like(pattern, escape="\\"))
         )
         return Module.id.in_(matching_ids)
     return Module.search_text.like(pattern, escape="\\")
@@ -92,7 +94,7 @@ def _agency_condition(reference: str, *, partners: bool) -> Any:
     return or_(owned, partnered)
 
 
-def filtered_modules(session: Session, query: ModuleQuery) -> Select[tuple[Module]]:
+def filtered_modules(session: Session, query: ModuleQuery) -> Select[Module]:
     """The ``SELECT`` of the modules that match ``query`` (unordered, unpaged)."""
     conditions: list[Any] = []
     if query.status != "all":
@@ -114,7 +116,7 @@ def filtered_modules(session: Session, query: ModuleQuery) -> Select[tuple[Modul
     if query.audience:
         conditions.append(exists().where(
             ModuleAudience.module_id == Module.id,
-            ModuleAudience.key == " ".join(query.audience.split()).casefold(),
+            ModuleAudience.key == audience_key(query.audience),
         ))
     if query.level:
         conditions.append(Module.level == query.level)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from curriculum.db import utcnow
 from curriculum.errors import Conflict, NotFound, ValidationFailed
 from curriculum.inventory.models import (
+    AGENCY_SLUG_LENGTH,
     Agency,
     Module,
     ModuleAudience,
@@ -20,8 +21,16 @@ from curriculum.inventory.models import (
     ModuleStatus,
     ModuleTheme,
     Theme,
+    audience_key,
 )
-from curriculum.text import clean_line, make_slug, sanitise_html, search_key, unique_slug
+from curriculum.text import (
+    clean_line,
+    is_slug,
+    make_slug,
+    sanitise_html,
+    search_key,
+    unique_slug,
+)
 
 MODULE_SCALAR_FIELDS = (
     "title", "kind", "summary", "learning_objectives", "level", "duration_minutes",
@@ -35,7 +44,7 @@ MODULE_SCALAR_FIELDS = (
 
 def get_agency(session: Session, slug: str) -> Agency:
     """The agency with this slug, or :class:`NotFound`."""
-    agency = session.scalar(select(Agency).where(Agency.slug == slug))
+    agency = session.scalar(select(Agency).where(Agency.slug == slug)) if is_slug(slug) else None
     if agency is None:
         raise NotFound(f"No agency has the slug '{slug}'.")
     return agency
@@ -74,8 +83,8 @@ class References:
         """Themes by slug or name; a name never seen before becomes a new theme."""
         if self._themes is None:
             self._themes = {}
-            for theme in self.session.scalars(select(Theme)):
-                self._themes[theme.slug] = self._themes[theme.name.casefold()] = theme
+            for stored in self.session.scalars(select(Theme)):
+                self._themes[stored.slug] = self._themes[stored.name.casefold()] = stored
         found: list[Theme] = []
         for reference in references:
             name = " ".join(reference.split())
@@ -114,7 +123,7 @@ def resolve_agency(session: Session, reference: str, field: str) -> Agency:
 def create_agency(session: Session, data: Mapping[str, Any]) -> Agency:
     """Add an agency; its code and slug must be free."""
     code = data["code"].strip()
-    slug = data.get("slug") or make_slug(code)
+    slug = data.get("slug") or make_slug(code, AGENCY_SLUG_LENGTH)
     _ensure_free(session, Agency, "code", code, func.lower(Agency.code) == code.casefold())
     _ensure_free(session, Agency, "slug", slug, Agency.slug == slug)
     agency = Agency(code=code, slug=slug, name=data["name"], url=data.get("url"),
@@ -139,18 +148,25 @@ def update_agency(session: Session, agency: Agency, data: Mapping[str, Any]) -> 
 
 def get_theme(session: Session, slug: str) -> Theme:
     """The theme with this slug, or :class:`NotFound`."""
-    theme = session.scalar(select(Theme).where(Theme.slug == slug))
+    theme = session.scalar(select(Theme).where(Theme.slug == slug)) if is_slug(slug) else None
     if theme is None:
         raise NotFound(f"No theme has the slug '{slug}'.")
     return theme
 
 
 def create_theme(session: Session, data: Mapping[str, Any]) -> Theme:
-    """Add a theme; its name and slug must be free."""
+    """Add a theme; its name must be free, and so must its slug when one is given.
+
+    A derived slug gets a suffix when taken: names like "Gender" and "Gender!" or two emoji
+    names would otherwise share one.
+    """
     name = data["name"].strip()
-    slug = data.get("slug") or make_slug(name)
     _ensure_free(session, Theme, "name", name, func.lower(Theme.name) == name.casefold())
-    _ensure_free(session, Theme, "slug", slug, Theme.slug == slug)
+    if data.get("slug"):
+        slug = data["slug"]
+        _ensure_free(session, Theme, "slug", slug, Theme.slug == slug)
+    else:
+        slug = unique_slug(name, lambda s: _slug_taken(session, Theme, s))
     theme = Theme(name=name, slug=slug, description=data.get("description"))
     session.add(theme)
     session.flush()
@@ -159,9 +175,10 @@ def create_theme(session: Session, data: Mapping[str, Any]) -> Theme:
 
 def update_theme(session: Session, theme: Theme, data: Mapping[str, Any]) -> Theme:
     """Rename a theme or change its description (its slug is stable)."""
-    if "name" in data and data["name"].strip().casefold() != theme.name.casefold():
+    if "name" in data:
         name = data["name"].strip()
-        _ensure_free(session, Theme, "name", name, func.lower(Theme.name) == name.casefold())
+        if name.casefold() != theme.name.casefold():  # a change of case keeps the name free
+            _ensure_free(session, Theme, "name", name, func.lower(Theme.name) == name.casefold())
         theme.name = name
     if "description" in data:
         theme.description = data["description"]
@@ -174,7 +191,7 @@ def update_theme(session: Session, theme: Theme, data: Mapping[str, Any]) -> The
 
 def get_module(session: Session, slug: str) -> Module:
     """The module with this slug, or :class:`NotFound`."""
-    module = session.scalar(select(Module).where(Module.slug == slug))
+    module = session.scalar(select(Module).where(Module.slug == slug)) if is_slug(slug) else None
     if module is None:
         raise NotFound(f"No module has the slug '{slug}'.")
     return module
@@ -300,11 +317,11 @@ def _apply_module_fields(module: Module, data: Mapping[str, Any], references: Re
         )
     if "audience" in data:
         labels = _unique([label for label in (clean_line(a) for a in data["audience"] or [])
-                          if label], key=str.casefold)
+                          if label], key=audience_key)
         module.audience_links = _relink(
             module.audience_links, labels, key=lambda link: link.key,
-            wanted_key=str.casefold,
-            make=lambda a, i: ModuleAudience(key=a.casefold(), label=a, position=i),
+            wanted_key=audience_key,
+            make=lambda a, i: ModuleAudience(key=audience_key(a), label=a, position=i),
         )
     module.search_text = search_key(
         [module.title, module.summary, *(module.learning_objectives or [])]

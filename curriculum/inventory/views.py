@@ -39,7 +39,7 @@ agencies_blp = Blueprint("agencies", __name__, description="Agencies and partner
 themes_blp = Blueprint("themes", __name__, description="Themes of migration training")
 
 EDITOR = require_role(Role.EDITOR)
-SECURED = [{"bearerAuth": []}]
+SECURED: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 def _paged(statement: Any, page: int, page_size: int) -> Page:
