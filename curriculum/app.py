@@ -23,6 +23,7 @@ def import_models() -> None:
     """Import every part's models so that the metadata knows all tables (Alembic needs this)."""
     import curriculum.accounts.models
     import curriculum.inventory.models  # noqa: F401
+    import lti.models  # noqa: F401
     import packages.models  # noqa: F401
 
 

@@ -25,6 +25,7 @@ class AppError(Exception):
 
     status = 400
     code = "bad_request"
+    template = "error.html"  # the page that shows it outside the API
 
     def __init__(self, message: str, details: Any = None) -> None:
         super().__init__(message)
@@ -107,11 +108,12 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def _respond(status: int, code: str, message: str, details: Any = None) -> Response:
+def _respond(status: int, code: str, message: str, details: Any = None,
+             template: str = "error.html") -> Response:
     if wants_json():
         response = jsonify(error_body(status, code, message, details))
     else:
-        html = render_template("error.html", status=status, message=message, details=details)
+        html = render_template(template, status=status, message=message, details=details)
         response = Response(html, mimetype="text/html")
     response.status_code = status
     return response
@@ -160,7 +162,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(AppError)
     def handle_app_error(exc: AppError) -> Response:
-        return _respond(exc.status, exc.code, exc.message, exc.details)
+        return _respond(exc.status, exc.code, exc.message, exc.details,
+                        exc.template)
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc: HTTPException) -> Response:

@@ -23,7 +23,7 @@ import marshmallow as ma
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from curriculum.errors import ValidationFailed
+from curriculum.errors import AppError, ValidationFailed
 from curriculum.inventory.models import Module, audience_key
 from curriculum.inventory.schemas import ModuleInputSchema
 from curriculum.inventory.services import (
@@ -60,6 +60,8 @@ COLUMN_TO_FIELD = {column: name for name, columns in COLUMNS.items() for column 
 LIST_FIELDS = {"partner_agencies", "themes", "audience", "languages", "sources"}
 IGNORED_STATUS_FIELD = "status"
 MAX_ROWS = 100_000
+#: Characters a CSV field may hold: above the longest field a module has (content_html).
+CSV_FIELD_LIMIT = 1_000_000
 #: Beyond this a duration is nonsense; checking it first keeps huge exponents cheap to refuse.
 MAX_HOURS = Decimal(1_000_000)
 
@@ -141,6 +143,10 @@ def decode(content: bytes) -> str:
 
 def read_csv(text: str, warnings: list[str]) -> list[ImportRow]:
     """The records of a CSV text with their line numbers."""
+    # The csv module's default limit (128 KiB a field) is below what content_html may hold,
+    # so an exported inventory with long hosted content would not read back.
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
@@ -373,7 +379,15 @@ def import_modules(session: Session, rows: list[ImportRow], *, fmt: str, dry_run
     if report.errors and not skip_invalid:
         raise ImportRejected(report)
     for done, (row, existing) in enumerate(valid, start=1):
-        _write(session, row.values, existing, references, report, dry_run=dry_run)
+        try:
+            _write(session, row.values, existing, references, report, dry_run=dry_run)
+        except AppError as error:
+            # A clash only writing can show, such as a slug given on this row that an earlier
+            # row's title has just taken: the caller rolls back, so nothing is imported.
+            field = next(iter(error.details), None) if isinstance(error.details, dict) else None
+            report.errors.append(ImportProblem(error.message, row.line, row.record, field))
+            report.created = report.updated = report.unchanged = 0
+            raise ImportRejected(report) from error
         if progress:
             progress(done)
     report.written = not dry_run and (report.created + report.updated) > 0

@@ -72,12 +72,26 @@ class References:
 
     def agency(self, reference: str, field: str) -> Agency:
         """The agency a code, slug or name refers to, or a validation error on ``field``."""
-        if self._agencies is None:
-            self._agencies = agencies_by_reference(self.session)
-        agency = self._agencies.get(reference.strip().casefold())
+        agency = self._agency_index().get(reference.strip().casefold())
         if agency is None:
             raise _unknown_agency(reference, field)
         return agency
+
+    def prepare(self, data: Mapping[str, Any]) -> None:
+        """Read (and add) what ``data`` refers to before a module changes.
+
+        A query autoflushes and a new theme is flushed: in the middle of an edit, either would
+        write the module twice and count two revisions for one edit.
+        """
+        if "owner_agency" in data or "partner_agencies" in data:
+            self._agency_index()
+        if "themes" in data:
+            self.themes(data["themes"] or [])
+
+    def _agency_index(self) -> dict[str, Agency]:
+        if self._agencies is None:
+            self._agencies = agencies_by_reference(self.session)
+        return self._agencies
 
     def themes(self, references: Iterable[str]) -> list[Theme]:
         """Themes by slug or name; a name never seen before becomes a new theme."""
@@ -227,6 +241,7 @@ def update_module(session: Session, module: Module, data: Mapping[str, Any],
                   references: References | None = None, *, flush: bool = True) -> Module:
     """Change the given fields of a module; the slug never changes."""
     references = references or References(session)
+    references.prepare(data)
     if "owner_agency" in data:
         module.owner_agency = references.agency(data["owner_agency"], "owner_agency")
     _apply_module_fields(module, data, references)

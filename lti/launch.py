@@ -1,0 +1,265 @@
+"""Validating a launch (``POST /lti/launch``): every check the specifications ask for, in an
+order that never trusts what has not been verified yet.
+
+pylti1p3 2.0 checks the nonce before the signature, never uses a nonce up, ignores ``azp`` and
+the ``iat`` of the token, and keeps state in one process's session; this module does each of
+those here, against the database, so that any process can serve any launch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from curriculum.db import utcnow
+from lti import claims as c
+from lti.claims import ValidatedLaunch
+from lti.errors import LaunchRejected, bad_request, forbidden, unauthorized
+from lti.models import OidcState, Registration, UsedNonce
+from lti.registrations import find_deployment, find_registration, platform_key
+
+MAX_ID_TOKEN_LENGTH = 64 * 1024
+CLOCK_LEEWAY = timedelta(seconds=60)
+STATE_COOKIE_PREFIX = "lti_state_"
+ADMIN_HINT_REGISTRATION = ("Register the platform in this tool (curriculum platform add, or "
+                           "Dynamic Registration) with exactly this issuer and client id.")
+
+
+def state_cookie_name(state: str) -> str:
+    """The cookie that binds a login's state to the browser that started it."""
+    return STATE_COOKIE_PREFIX + hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
+def secret_hash(secret: str) -> str:
+    """How a platform-storage secret is kept (hashed, like a password of one use)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def find_state(session: Session, state: str) -> OidcState:
+    """The unused, unexpired login this launch answers."""
+    row = session.scalar(select(OidcState).where(OidcState.state == state)) if state else None
+    if row is None:
+        raise bad_request("unknown_state", "The launch's state is unknown: this tool did not "
+                          "start this login, or it was cleaned up long ago.",
+                          "Start the launch again from the course.")
+    if row.used_at is not None:
+        raise forbidden("state_used", "This launch was already used once; a launch cannot be "
+                        "replayed.", "Start the launch again from the course.")
+    if row.expires_at < utcnow():
+        raise bad_request("state_expired", "The login took too long and its state expired.",
+                          "Start the launch again from the course.")
+    return row
+
+
+def check_browser(row: OidcState, cookies: Mapping[str, str], storage_secret: str | None
+                  ) -> None:
+    """The browser that posts the launch is the one that started the login."""
+    if cookies.get(state_cookie_name(row.state)) == row.state:
+        return
+    if storage_secret and row.storage_secret_hash == secret_hash(storage_secret):
+        return
+    raise bad_request(
+        "state_not_in_browser",
+        "This browser did not start this launch: the tool's state cookie is missing.",
+        "Browsers block cookies of tools shown in an iframe, above all over plain HTTP. Open "
+        "the tool in a new window, serve it over HTTPS, or let the platform keep the state "
+        "(LTI platform storage, which Canvas offers).")
+
+
+def read_token(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The header and the (still unverified) claims of a JWT, or a clear rejection."""
+    if not id_token:
+        raise bad_request("missing_id_token", "The launch has no id_token.",
+                          "The platform must POST id_token and state to the launch URL.")
+    if len(id_token) > MAX_ID_TOKEN_LENGTH:
+        raise bad_request("id_token_too_large", f"The id_token is {len(id_token)} characters "
+                          f"long; at most {MAX_ID_TOKEN_LENGTH} are accepted.",
+                          "Reduce the custom parameters the platform sends.")
+    try:
+        header = jwt.get_unverified_header(id_token)
+        body = jwt.decode(id_token, options={"verify_signature": False})
+    except jwt.PyJWTError as error:
+        raise bad_request("not_a_jwt", "The id_token is not a JSON Web Token.",
+                          "Check that the platform sends an LTI 1.3 launch.") from error
+    if not isinstance(body, dict):
+        raise bad_request("not_a_jwt", "The id_token's payload is not a JSON object.",
+                          "Check that the platform sends an LTI 1.3 launch.")
+    if not header.get("kid"):
+        raise unauthorized("no_kid", "The id_token's header names no key (kid).",
+                           "The platform must sign launches with a key from its key set.")
+    if header.get("alg") != "RS256":
+        raise unauthorized("bad_alg", f"The id_token is signed with {header.get('alg')!r}; "
+                           "LTI 1.3 requires RS256.", "Check the platform's LTI 1.3 settings.")
+    return header, body
+
+
+def client_id_of(body: Mapping[str, Any]) -> str:
+    """The client id the token is meant for: its ``azp``, else its single audience."""
+    aud = body.get("aud")
+    audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    if not audiences or not all(isinstance(a, str) for a in audiences):
+        raise bad_request("missing_aud", "The id_token has no audience (aud).",
+                          "The platform must send the tool's client id as aud.")
+    azp = body.get("azp")
+    if len(audiences) > 1 and not azp:
+        raise unauthorized("aud_without_azp", "The id_token has several audiences and no "
+                           "authorized party (azp) naming this tool.",
+                           "The platform must add azp with the tool's client id.")
+    if azp is not None and (not isinstance(azp, str) or azp not in audiences):
+        raise unauthorized("azp_mismatch", "The id_token's authorized party (azp) is not one "
+                           "of its audiences.", "Check the client id the platform uses.")
+    return str(azp or audiences[0])
+
+
+def registration_of(session: Session, body: Mapping[str, Any], state: OidcState
+                    ) -> Registration:
+    """The registration the token names, which must be the one the login was for."""
+    issuer, client_id = body.get("iss"), client_id_of(body)
+    if not isinstance(issuer, str) or not issuer:
+        raise bad_request("missing_iss", "The id_token has no issuer (iss).",
+                          "The platform must send its issuer.")
+    registration = find_registration(session, issuer, client_id)
+    if registration is None:
+        raise bad_request("unknown_registration", f"This tool has no registration for issuer "
+                          f"{issuer} with client id {client_id}.", ADMIN_HINT_REGISTRATION)
+    if registration.id != state.registration_id:
+        raise unauthorized("registration_mismatch", "The id_token names another platform than "
+                           "the login that started this launch.",
+                           "Start the launch again from the course.")
+    if not registration.active:
+        raise forbidden("registration_inactive", f"The registration of {issuer} (client id "
+                        f"{client_id}) is switched off in this tool.",
+                        "Ask the tool's administrator to activate it.")
+    return registration
+
+
+def verify_signature(session: Session, id_token: str, header: Mapping[str, Any],
+                     registration: Registration) -> dict[str, Any]:
+    """The claims, once signature, audience, issuer and lifetime are verified."""
+    key = jwt.PyJWK(platform_key(session, registration, str(header["kid"])), "RS256")
+    try:
+        verified: dict[str, Any] = jwt.decode(
+            id_token, key, algorithms=["RS256"], audience=registration.client_id,
+            issuer=registration.issuer, leeway=CLOCK_LEEWAY,
+            options={"require": ["exp", "iat", "iss", "aud", "nonce"]})
+    except jwt.ExpiredSignatureError as error:
+        raise unauthorized("token_expired", "The launch token expired before it reached the "
+                           "tool.", "Check that the platform's and the tool's clocks are "
+                           "right, and launch again.") from error
+    except jwt.ImmatureSignatureError as error:
+        raise unauthorized("token_from_the_future", "The launch token was issued in the "
+                           "future (iat).", "Check the platform's clock.") from error
+    except jwt.MissingRequiredClaimError as error:
+        raise unauthorized("missing_claim", f"The launch token lacks the '{error.claim}' "
+                           "claim.", "The platform must send exp, iat, iss, aud and nonce."
+                           ) from error
+    except jwt.InvalidAudienceError as error:
+        raise unauthorized("wrong_audience", "The launch token is not meant for this tool's "
+                           "client id.", ADMIN_HINT_REGISTRATION) from error
+    except jwt.InvalidSignatureError as error:
+        raise unauthorized("bad_signature", "The launch token's signature does not match the "
+                           "platform's key.", "Check the key set registered for the "
+                           "platform.") from error
+    except jwt.PyJWTError as error:
+        raise unauthorized("invalid_token", f"The launch token is not valid: {error}.",
+                           "Check the platform's LTI 1.3 settings.") from error
+    return verified
+
+
+def use_nonce(session: Session, body: Mapping[str, Any], state: OidcState,
+              registration: Registration, now: datetime) -> None:
+    """The token's nonce is the login's, and it is used now, once, for every process."""
+    nonce = body.get("nonce")
+    if nonce != state.nonce:
+        raise forbidden("nonce_mismatch", "The launch token's nonce is not the one this login "
+                        "sent to the platform.", "Start the launch again from the course.")
+    expires = datetime.fromtimestamp(int(body["exp"]), now.tzinfo) + CLOCK_LEEWAY
+    try:
+        with session.begin_nested():
+            session.add(UsedNonce(registration_id=registration.id, nonce=str(nonce),
+                                  expires_at=max(expires, now + CLOCK_LEEWAY)))
+    except IntegrityError as error:
+        raise forbidden("nonce_replayed", "This launch token was already used; a launch "
+                        "cannot be replayed.", "Start the launch again from the course."
+                        ) from error
+    state.used_at = now
+
+
+def check_message(body: Mapping[str, Any]) -> None:
+    """The LTI claims every launch must carry, by message type."""
+    version = body.get(c.VERSION)
+    if version is None:
+        raise bad_request("missing_version", "The launch has no LTI version claim.",
+                          "The platform must send LTI 1.3.0 launches.")
+    if version != "1.3.0":
+        raise bad_request("wrong_version", f"The launch is LTI version {version!r}; this tool "
+                          "speaks 1.3.0.", "Configure the tool as LTI 1.3 in the platform.")
+    message_type = body.get(c.MESSAGE_TYPE)
+    if not message_type:
+        raise bad_request("missing_message_type", "The launch has no message type.",
+                          "The platform must send message_type.")
+    if message_type not in c.MESSAGE_TYPES:
+        raise bad_request("unsupported_message_type", f"This tool does not handle "
+                          f"{message_type!r} messages.", "Use resource links or Deep Linking.")
+    if not isinstance(body.get(c.ROLES), list):
+        raise bad_request("missing_roles", "The launch has no roles claim (an empty list is "
+                          "fine).", "The platform must send the roles claim.")
+    if not body.get("sub"):
+        raise bad_request("missing_sub", "The launch does not say who the user is (sub).",
+                          "Anonymous launches are not supported; check the privacy settings.")
+    if not body.get(c.TARGET_LINK_URI):
+        raise bad_request("missing_target_link_uri", "The launch has no target_link_uri.",
+                          "The platform must send target_link_uri.")
+    if message_type == c.RESOURCE_LINK_REQUEST:
+        link = body.get(c.RESOURCE_LINK)
+        if not isinstance(link, dict) or not link.get("id"):
+            raise bad_request("missing_resource_link", "The launch names no resource link "
+                              "(resource_link.id).", "The platform must send resource_link.")
+    else:
+        settings = body.get(c.DEEP_LINKING_SETTINGS)
+        if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
+            raise bad_request("missing_deep_linking_settings", "The Deep Linking request has "
+                              "no deep_link_return_url.", "Check the platform's settings.")
+        if "ltiResourceLink" not in (settings.get("accept_types") or []):
+            raise bad_request("no_resource_links_accepted", "This placement does not accept "
+                              "LTI resource links.", "Use a placement that accepts them.")
+
+
+def validate_launch(session: Session, *, id_token: str, state: str,
+                    cookies: Mapping[str, str], storage_secret: str | None = None
+                    ) -> ValidatedLaunch:
+    """Every check of a launch; the first that fails raises :class:`LaunchRejected`."""
+    now = utcnow()
+    row = find_state(session, state)
+    check_browser(row, cookies, storage_secret)
+    header, unverified = read_token(id_token)
+    registration = registration_of(session, unverified, row)
+    body = verify_signature(session, id_token, header, registration)
+    use_nonce(session, body, row, registration, now)
+    deployment_id = body.get(c.DEPLOYMENT_ID)
+    if not deployment_id:
+        raise bad_request("missing_deployment_id", "The launch has no deployment_id.",
+                          "The platform must send deployment_id.")
+    deployment = find_deployment(registration, str(deployment_id))
+    if deployment is None:
+        raise forbidden("unknown_deployment", f"The deployment id {deployment_id} is not "
+                        f"registered for issuer {registration.issuer} (client id "
+                        f"{registration.client_id}).", "Add this deployment id to the "
+                        "platform's registration in this tool.")
+    if not deployment.active:
+        raise forbidden("inactive_deployment", f"The deployment {deployment_id} of "
+                        f"{registration.issuer} is switched off in this tool.",
+                        "Ask the tool's administrator to activate it.")
+    check_message(body)
+    return ValidatedLaunch(registration_id=registration.id, deployment_pk=deployment.id,
+                           claims=body)
+
+
+__all__ = ["LaunchRejected", "validate_launch"]

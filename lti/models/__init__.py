@@ -1,0 +1,29 @@
+"""LTI models: who the platforms are, and what their launches name."""
+
+from lti.models.launches import (
+    LaunchFailure,
+    LaunchSession,
+    LineItem,
+    LmsContext,
+    LmsUser,
+    Membership,
+    OidcState,
+    ResourceLink,
+    ResourceLinkUser,
+    UsedNonce,
+)
+from lti.models.registrations import (
+    Deployment,
+    KeyStatus,
+    Partner,
+    PartnerKind,
+    Registration,
+    RegistrationInvitation,
+    ToolKey,
+)
+
+__all__ = [
+    "Deployment", "KeyStatus", "LaunchFailure", "LaunchSession", "LineItem", "LmsContext",
+    "LmsUser", "Membership", "OidcState", "Partner", "PartnerKind", "Registration",
+    "RegistrationInvitation", "ResourceLink", "ResourceLinkUser", "ToolKey", "UsedNonce",
+]
