@@ -52,6 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from curriculum.accounts.auth import forget_current_user
     from curriculum.commands import register_commands
     from curriculum.health import bp as health_bp
+    from lti.views import bp as lti_bp
     from curriculum.inventory.views import agencies_blp, modules_blp, themes_blp
     from packages.catalogue.views import bp as catalogue_bp
     from packages.views import packages_blp, tracks_blp
@@ -61,5 +62,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (modules_blp, agencies_blp, themes_blp, packages_blp, tracks_blp):
         rest.register_blueprint(blueprint, url_prefix=f"/api/v1/{blueprint.name}")
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(lti_bp)
     register_commands(app)
     return app

@@ -1,0 +1,199 @@
+"""Recording what a validated launch names: the user, the course, the placed link and what it
+opens, the roles, and a launch session for the pages that follow.
+
+Every write happens in the launch's one transaction: a launch that fails later records
+nothing. Rows that two first launches could create at once are inserted in a savepoint and
+re-read when the other launch won.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from curriculum.db import Base, utcnow
+from lti import claims as c
+from lti.claims import ValidatedLaunch, is_instructor
+from lti.errors import bad_request
+from lti.models import (
+    LaunchSession,
+    LmsContext,
+    LmsUser,
+    Membership,
+    ResourceLink,
+    ResourceLinkUser,
+)
+from packages.models import Package, PackageVersion
+
+LAUNCH_SESSION_LIFETIME = timedelta(hours=8)
+M = TypeVar("M", bound=Base)
+
+
+def _text(value: Any, limit: int) -> str | None:
+    return str(value)[:limit] if isinstance(value, (str, int)) and str(value) else None
+
+
+def get_or_create(session: Session, model: type[M], lookup: dict[str, Any],
+                  defaults: dict[str, Any] | None = None) -> M:
+    """The row matching ``lookup``, inserted (with ``defaults``) when missing."""
+    statement = select(model).filter_by(**lookup)
+    found = session.scalar(statement)
+    if found is not None:
+        return found
+    try:
+        with session.begin_nested():
+            row = model(**lookup, **(defaults or {}))
+            session.add(row)
+        return row
+    except IntegrityError:
+        found = session.scalar(statement)
+        assert found is not None
+        return found
+
+
+def record_user(session: Session, launch: ValidatedLaunch) -> LmsUser:
+    """The launching user; names, email and locale are kept only when the platform sends them."""
+    user = get_or_create(session, LmsUser, {"registration_id": launch.registration_id,
+                                               "sub": str(launch.claims["sub"])[:255]})
+    for field, limit in (("name", 300), ("given_name", 200), ("family_name", 200),
+                         ("email", 320), ("locale", 20)):
+        value = _text(launch.claims.get(field), limit)
+        if value:
+            setattr(user, field, value)
+    user.last_launch_at = utcnow()
+    return user
+
+
+def record_context(session: Session, launch: ValidatedLaunch) -> LmsContext | None:
+    """The course, with its roster and gradebook service URLs."""
+    context_id = _text(launch.context.get("id"), 255)
+    if not context_id:
+        return None
+    context = get_or_create(session, LmsContext, {
+        "registration_id": launch.registration_id, "context_id": context_id},
+        {"deployment_id": launch.deployment_pk})
+    context.label = _text(launch.context.get("label"), 300)
+    context.title = _text(launch.context.get("title"), 500)
+    types = launch.context.get("type")
+    context.types = [str(t)[:200] for t in types][:10] if isinstance(types, list) else []
+    nrps = launch.claim(c.NRPS)
+    if isinstance(nrps, dict) and nrps.get("context_memberships_url"):
+        context.memberships_url = _text(nrps["context_memberships_url"], 2000)
+    ags = launch.claim(c.AGS_ENDPOINT)
+    if isinstance(ags, dict) and ags.get("lineitems"):
+        context.lineitems_url = _text(ags["lineitems"], 2000)
+    return context
+
+
+def bind_content(session: Session, link: ResourceLink, custom: dict[str, Any]) -> None:
+    """Point a placed link at the package (module, version) its custom parameters name."""
+    slug = custom.get("package")
+    if not slug:
+        if link.package_id is None:
+            raise bad_request("no_package", "This link does not say which package to open "
+                              "(custom parameter 'package').", "Add the link again with "
+                              "Deep Linking, or set the custom parameter package=<slug>.")
+        return
+    package = session.scalar(select(Package).where(Package.slug == str(slug)))
+    if package is None or not package.is_published:
+        raise bad_request("unknown_package", f"The package '{slug}' named by this link is not "
+                          "published in the curriculum.", "Choose the content again with "
+                          "Deep Linking.")
+    version = _pinned_version(custom.get("version"))
+    if version is not None and not session.scalar(select(PackageVersion.id).where(
+            PackageVersion.package_id == package.id, PackageVersion.number == version)):
+        raise bad_request("unknown_version", f"The package '{slug}' has no version {version}.",
+                          "Choose the content again with Deep Linking.")
+    link.package_id = package.id
+    link.version_number = version
+    link.module_slug = _text(custom.get("module"), 120)
+
+
+def _pinned_version(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise bad_request("bad_version", f"The custom parameter version={value!r} is not a "
+                          "version number.", "Set version to a number, or remove it.") from None
+    if number < 1:
+        raise bad_request("bad_version", "Version numbers start at 1.", "Fix version.")
+    return number
+
+
+def record_resource_link(session: Session, launch: ValidatedLaunch,
+                         context: LmsContext | None) -> ResourceLink:
+    """The placed link and what it opens."""
+    link = get_or_create(session, ResourceLink, {
+        "registration_id": launch.registration_id,
+        "resource_link_id": str(launch.resource_link["id"])[:255]},
+        {"deployment_id": launch.deployment_pk, "context_id": context.id if context else None})
+    link.title = _text(launch.resource_link.get("title"), 500) or link.title
+    ags = launch.claim(c.AGS_ENDPOINT)
+    if isinstance(ags, dict) and ags.get("lineitem"):
+        link.lineitem_url = _text(ags["lineitem"], 2000)
+    bind_content(session, link, launch.custom)
+    return link
+
+
+def record_roles(session: Session, launch: ValidatedLaunch, user: LmsUser,
+                 context: LmsContext | None, link: ResourceLink | None) -> None:
+    """The user's roles in the course and on the link."""
+    roles = [str(role)[:300] for role in launch.roles][:50]
+    now = utcnow()
+    if context is not None:
+        membership = get_or_create(session, Membership,
+                                      {"context_id": context.id, "user_id": user.id})
+        membership.roles, membership.updated_at = roles, now
+    if link is not None:
+        visit = get_or_create(session, ResourceLinkUser,
+                                       {"resource_link_id": link.id, "user_id": user.id},
+                                       {"first_launch_at": now, "launch_count": 0})
+        visit.roles, visit.last_launch_at = roles, now
+        visit.is_instructor = is_instructor(roles)
+        visit.launch_count += 1
+
+
+def record_launch(session: Session, launch: ValidatedLaunch) -> LaunchSession:
+    """Record everything a validated launch names; returns its launch session."""
+    user = record_user(session, launch)
+    context = record_context(session, launch)
+    session.flush()
+    link = None
+    if launch.message_type == c.RESOURCE_LINK_REQUEST:
+        link = record_resource_link(session, launch, context)
+        session.flush()
+    record_roles(session, launch, user, context, link)
+    presentation = launch.presentation
+    ags = launch.claim(c.AGS_ENDPOINT)
+    launch_session = LaunchSession(
+        id=secrets.token_urlsafe(32), registration_id=launch.registration_id,
+        deployment_id=launch.deployment_pk, user_id=user.id,
+        context_id=context.id if context else None, resource_link_id=link.id if link else None,
+        message_type=launch.message_type, roles=[str(r)[:300] for r in launch.roles][:50],
+        is_instructor=is_instructor(launch.roles),
+        locale=_text(presentation.get("locale") or launch.claims.get("locale"), 20),
+        document_target=_text(presentation.get("document_target"), 20),
+        return_url=_text(presentation.get("return_url"), 2000),
+        custom={str(k)[:100]: str(v)[:1000] for k, v in list(launch.custom.items())[:50]},
+        deep_linking_settings=launch.deep_linking_settings or None,
+        ags_endpoint=ags if isinstance(ags, dict) else None,
+        expires_at=utcnow() + LAUNCH_SESSION_LIFETIME)
+    session.add(launch_session)
+    session.flush()
+    return launch_session
+
+
+def get_launch_session(session: Session, launch_id: str) -> LaunchSession:
+    """A launch session that has not expired, or a clear rejection."""
+    found = session.get(LaunchSession, launch_id) if launch_id else None
+    if found is None or found.expires_at < utcnow():
+        raise bad_request("launch_expired", "This launch is unknown or has expired.",
+                          "Open the activity again from the course.")
+    return found

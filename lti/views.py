@@ -1,0 +1,185 @@
+"""LTI endpoints: login initiation, launch, the tool's key set, and the launched pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from curriculum.db import get_database, get_session
+from lti import claims as c
+from lti.deep_linking import accepts_multiple, package_items, response_jwt
+from lti.errors import LaunchRejected, bad_request
+from lti.keys import jwks
+from lti.launch import find_state, state_cookie_name, validate_launch
+from lti.login import STATE_LIFETIME, start_login
+from lti.models import LaunchFailure, Registration, ResourceLinkUser
+from lti.pages import launched_content
+from lti.recording import get_launch_session, record_launch
+from lti.urls import tool_urls
+from packages.models import Package
+from packages.reading import list_packages
+from packages.services import get_package, latest_version
+from packages.tracks import latest_versions
+
+bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
+
+
+def _urls() -> Any:
+    return tool_urls(current_app.config["BASE_URL"])
+
+
+def _secure() -> bool:
+    return request.is_secure or str(current_app.config["BASE_URL"]).startswith("https://")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    """OIDC login initiation: remember state and nonce, send the browser to the platform."""
+    params = {key: value for key, value in request.values.items()}
+    if "deployment_id" in params and "lti_deployment_id" not in params:
+        params["lti_deployment_id"] = params["deployment_id"]
+    try:
+        start = start_login(get_session(), params, launch_url=_urls().launch,
+                            base_url=current_app.config["BASE_URL"])
+    except LaunchRejected as rejected:
+        _log_failure("login", rejected, params.get("iss"), params.get("client_id"))
+        raise
+    response: Response = (
+        make_response(render_template("lti/platform_storage_login.html", start=start))
+        if start.storage_target else redirect(start.auth_url, 302))
+    secure = _secure()
+    response.set_cookie(start.cookie_name, start.state, max_age=int(
+        STATE_LIFETIME.total_seconds()), path="/lti/", httponly=True, secure=secure,
+        samesite="None" if secure else "Lax")
+    return response
+
+
+@bp.post("/launch")
+def launch() -> ResponseReturnValue:
+    """The platform posts the signed id_token here; a valid launch opens its page."""
+    id_token, state = request.form.get("id_token", ""), request.form.get("state", "")
+    storage_secret = request.form.get("lti_storage_secret")
+    session = get_session()
+    try:
+        if state and not storage_secret and state_cookie_name(state) not in request.cookies:
+            row = find_state(session, state)
+            if row.storage_secret_hash:
+                registration = session.get(Registration, row.registration_id)
+                assert registration is not None
+                return render_template(
+                    "lti/platform_storage_launch.html", state=state, id_token=id_token,
+                    storage_key=f"state_{state}",
+                    origin="/".join(registration.auth_login_url.split("/", 3)[:3]))
+        validated = validate_launch(session, id_token=id_token, state=state,
+                                    cookies=request.cookies, storage_secret=storage_secret)
+        launch_session = record_launch(session, validated)
+    except LaunchRejected as rejected:
+        _log_failure("launch", rejected, None, None)
+        raise
+    target = ("lti.deep_linking" if launch_session.message_type == c.DEEP_LINKING_REQUEST
+              else "lti.launched")
+    response = redirect(url_for(target, launch_id=launch_session.id), 303)
+    response.delete_cookie(state_cookie_name(state), path="/lti/")
+    return response
+
+
+@bp.get("/jwks.json")
+def key_set() -> ResponseReturnValue:
+    """The tool's public keys (platforms verify our messages and token requests with them)."""
+    response = jsonify(jwks(get_session()))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.get("/launches/<launch_id>")
+def launched(launch_id: str) -> ResponseReturnValue:
+    """What a launched link shows: the trainer view to instructors, the package to learners."""
+    session = get_session()
+    launch_session = get_launch_session(session, launch_id)
+    content = launched_content(session, launch_session)
+    if launch_session.is_instructor and launch_session.resource_link is not None:
+        learners = session.scalars(
+            select(ResourceLinkUser).where(
+                ResourceLinkUser.resource_link_id == launch_session.resource_link_id,
+                ResourceLinkUser.is_instructor.is_(False))
+            .order_by(ResourceLinkUser.last_launch_at.desc())).all()
+        return render_template("lti/trainer.html", launch=launch_session, content=content,
+                               learners=learners)
+    return render_template("lti/learner.html", launch=launch_session, content=content)
+
+
+@bp.get("/launches/<launch_id>/deep-linking")
+def deep_linking(launch_id: str) -> ResponseReturnValue:
+    """The Deep Linking picker: search the curriculum and choose what to add to the course."""
+    session = get_session()
+    launch_session = _deep_linking_session(session, launch_id)
+    query = request.args.get("q", "").strip()[:200]
+    found = list_packages(session, q=query or None, page_size=100).items
+    snapshots = {s["slug"]: s for s in _snapshots(session, [p["slug"] for p in found])}
+    return render_template("lti/deep_linking.html", launch=launch_session, packages=found,
+                           snapshots=snapshots, query=query,
+                           multiple=accepts_multiple(launch_session))
+
+
+@bp.post("/launches/<launch_id>/deep-linking")
+def deep_linking_response(launch_id: str) -> ResponseReturnValue:
+    """Sign the chosen items and hand them back to the platform (an auto-submitted form)."""
+    session = get_session()
+    launch_session = _deep_linking_session(session, launch_id)
+    slug = request.form.get("package", "")
+    package = get_package(session, slug, published_only=True)
+    version = latest_version(session, package)
+    assert version is not None
+    items = package_items(version.snapshot, version.number,
+                          choice=request.form.get("choice", "package"),
+                          module=request.form.get("module"),
+                          pin=request.form.get("pin") == "1", launch_url=_urls().launch)
+    token = response_jwt(session, launch_session, items)
+    settings = launch_session.deep_linking_settings or {}
+    return render_template("lti/deep_linking_response.html", jwt=token,
+                           return_url=settings["deep_link_return_url"], count=len(items))
+
+
+def _deep_linking_session(session: Any, launch_id: str) -> Any:
+    launch_session = get_launch_session(session, launch_id)
+    if launch_session.message_type != c.DEEP_LINKING_REQUEST:
+        raise bad_request("not_deep_linking", "This launch was not a Deep Linking request.",
+                          "Add content from the course editor's 'add activity' dialog.")
+    return launch_session
+
+
+def _snapshots(session: Any, slugs: list[str]) -> list[dict[str, Any]]:
+    packages = session.scalars(select(Package).where(Package.slug.in_(slugs))).all()
+    return [v.snapshot for v in latest_versions(session, packages).values()]
+
+
+def _log_failure(step: str, rejected: LaunchRejected, issuer: str | None,
+                 client_id: str | None) -> None:
+    """Keep the rejection for administrators, in its own transaction (the request's rolls
+    back)."""
+    with get_database().transaction() as session:
+        session.add(LaunchFailure(step=step, reason=rejected.reason[:60],
+                                  message=rejected.message, issuer=(issuer or "")[:500] or None,
+                                  client_id=(client_id or "")[:255] or None))
+
+
+def no_store(response: Response) -> Response:
+    """LTI pages carry launch ids: never cache them."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+bp.after_request(no_store)
