@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
-export PORT
+BASE_URL ?= http://127.0.0.1:$(PORT)
+export PORT BASE_URL
 
 .PHONY: run test lint check-system clean bench
 

@@ -23,6 +23,7 @@ def import_models() -> None:
     """Import every part's models so that the metadata knows all tables (Alembic needs this)."""
     import curriculum.accounts.models
     import curriculum.inventory.models  # noqa: F401
+    import lti.demo_lms.models
     import lti.models  # noqa: F401
     import packages.models  # noqa: F401
 
@@ -52,16 +53,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from curriculum.accounts.auth import forget_current_user
     from curriculum.commands import register_commands
     from curriculum.health import bp as health_bp
-    from lti.views import bp as lti_bp
     from curriculum.inventory.views import agencies_blp, modules_blp, themes_blp
+    from lti.api import partners_blp, platforms_blp
+    from lti.registration_views import bp as lti_registration_bp
+    from lti.views import bp as lti_bp
     from packages.catalogue.views import bp as catalogue_bp
     from packages.views import packages_blp, tracks_blp
 
     app.teardown_request(forget_current_user)
     app.register_blueprint(health_bp)
-    for blueprint in (modules_blp, agencies_blp, themes_blp, packages_blp, tracks_blp):
+    for blueprint in (modules_blp, agencies_blp, themes_blp, packages_blp, tracks_blp,
+                      partners_blp, platforms_blp):
         rest.register_blueprint(blueprint, url_prefix=f"/api/v1/{blueprint.name}")
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(lti_bp)
+    app.register_blueprint(lti_registration_bp)
+    if app.config["DEMO_MODE"] and app.config["ENV"] != "production":
+        from lti.demo_lms.views import bp as demo_lms_bp
+        app.register_blueprint(demo_lms_bp)
     register_commands(app)
     return app

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -19,6 +19,8 @@ from curriculum.db import get_database
 from curriculum.inventory.cli import agencies_group, modules_group, print_report
 from curriculum.inventory.models import Module
 from exports.inventory import modules_to_csv, modules_to_json
+from lti.cli import keys_group, platform_group
+from lti.demo_lms.setup import register_demo_lms
 from packages.demo.loader import load_demo
 
 
@@ -57,15 +59,22 @@ def demo_group() -> None:
 
 @demo_group.command("load")
 def demo_load_command() -> None:
-    """Load the demo curriculum (safe to run again: it adds only what is missing)."""
+    """Load the demo curriculum and, in demo mode, register the demo LMS (safe to run again:
+    it adds only what is missing)."""
+    config = current_app.config
+    with_lms = bool(config["DEMO_MODE"]) and config["ENV"] != "production"
     with get_database().transaction() as session, click.progressbar(
             length=59, label="Loading the demo inventory", file=sys.stderr
     ) as bar:
         report = load_demo(session, progress=lambda _done: bar.update(1))
+        lms = register_demo_lms(session, config["BASE_URL"]) if with_lms else None
     print_report(report.inventory)
     click.echo(f"{report.agencies_added} agencies, {report.packages_added} packages "
                f"({report.versions_published} versions) and {report.tracks_added} tracks "
                "added.")
+    if lms is not None:
+        click.echo(f"The demo LMS is {'registered' if lms.created else 'up to date'}: "
+                   f"{config['BASE_URL'].rstrip('/')}/demo-lms/")
 
 
 @modules_group.command("export")
@@ -92,5 +101,6 @@ def export_command(output: Path | None, fmt: str | None, include_retired: bool) 
 
 def register_commands(app: Flask) -> None:
     """Add every part's command group to ``app.cli``."""
-    for group in (db_group, demo_group, users_group, modules_group, agencies_group):
+    for group in (db_group, demo_group, users_group, modules_group, agencies_group,
+                  platform_group, keys_group):
         app.cli.add_command(group)

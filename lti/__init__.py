@@ -1,5 +1,6 @@
-"""The LMS side: LTI 1.3 platform registrations, launches, Deep Linking, grade passback.
+"""The LMS side: LTI 1.3 partner platforms and their registrations (by hand or Dynamic
+Registration), secure launches, Deep Linking, the tool's keys, the learner and trainer pages,
+and the demo LMS.
 
-Nothing is built here yet (the LTI issue); the package exists so that the dependency rule
-(lti and exports use packages, which uses the core) is checked from the start.
+pylti1p3 is used behind this package's own modules; the rest of the app sees only them.
 """

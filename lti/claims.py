@@ -25,7 +25,9 @@ DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
 MESSAGE_TYPES = (RESOURCE_LINK_REQUEST, DEEP_LINKING_REQUEST)
 
 MEMBERSHIP_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
-INSTRUCTOR_ROLES = {"Instructor", "Administrator", "ContentDeveloper", "Mentor"}
+#: Roles that open the trainer view. Not ``Mentor``: Canvas gives it to observers (parents),
+#: who must not see the list of learners.
+INSTRUCTOR_ROLES = {"Instructor", "Administrator", "ContentDeveloper"}
 
 
 def short_role(role: str) -> str:

@@ -27,6 +27,9 @@ from lti.registrations import find_deployment, find_registration, platform_key
 
 MAX_ID_TOKEN_LENGTH = 64 * 1024
 CLOCK_LEEWAY = timedelta(seconds=60)
+#: A used nonce is kept until its token expires, but no longer than this (a platform may sign
+#: tokens that "expire" centuries from now).
+NONCE_RETENTION = timedelta(days=1)
 STATE_COOKIE_PREFIX = "lti_state_"
 ADMIN_HINT_REGISTRATION = ("Register the platform in this tool (curriculum platform add, or "
                            "Dynamic Registration) with exactly this issuer and client id.")
@@ -44,7 +47,11 @@ def secret_hash(secret: str) -> str:
 
 def find_state(session: Session, state: str) -> OidcState:
     """The unused, unexpired login this launch answers."""
-    row = session.scalar(select(OidcState).where(OidcState.state == state)) if state else None
+    if not state:
+        raise bad_request("missing_state", "The launch has no state.",
+                          "The platform must POST id_token and state to the launch URL "
+                          "(the tool's redirect URI).")
+    row = session.scalar(select(OidcState).where(OidcState.state == state))
     if row is None:
         raise bad_request("unknown_state", "The launch's state is unknown: this tool did not "
                           "start this login, or it was cleaned up long ago.",
@@ -180,11 +187,12 @@ def use_nonce(session: Session, body: Mapping[str, Any], state: OidcState,
     if nonce != state.nonce:
         raise forbidden("nonce_mismatch", "The launch token's nonce is not the one this login "
                         "sent to the platform.", "Start the launch again from the course.")
-    expires = datetime.fromtimestamp(int(body["exp"]), now.tzinfo) + CLOCK_LEEWAY
+    lifetime = min(max(int(body["exp"]) - now.timestamp(), 0),
+                   NONCE_RETENTION.total_seconds())
     try:
         with session.begin_nested():
             session.add(UsedNonce(registration_id=registration.id, nonce=str(nonce),
-                                  expires_at=max(expires, now + CLOCK_LEEWAY)))
+                                  expires_at=now + timedelta(seconds=lifetime) + CLOCK_LEEWAY))
     except IntegrityError as error:
         raise forbidden("nonce_replayed", "This launch token was already used; a launch "
                         "cannot be replayed.", "Start the launch again from the course."
@@ -208,9 +216,13 @@ def check_message(body: Mapping[str, Any]) -> None:
     if message_type not in c.MESSAGE_TYPES:
         raise bad_request("unsupported_message_type", f"This tool does not handle "
                           f"{message_type!r} messages.", "Use resource links or Deep Linking.")
-    if not isinstance(body.get(c.ROLES), list):
+    roles = body.get(c.ROLES)
+    if roles is None:
         raise bad_request("missing_roles", "The launch has no roles claim (an empty list is "
                           "fine).", "The platform must send the roles claim.")
+    if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+        raise bad_request("bad_roles", "The launch's roles claim is not a list of role URIs.",
+                          "The platform must send roles as a list of strings.")
     if not body.get("sub"):
         raise bad_request("missing_sub", "The launch does not say who the user is (sub).",
                           "Anonymous launches are not supported; check the privacy settings.")
@@ -227,7 +239,8 @@ def check_message(body: Mapping[str, Any]) -> None:
         if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
             raise bad_request("missing_deep_linking_settings", "The Deep Linking request has "
                               "no deep_link_return_url.", "Check the platform's settings.")
-        if "ltiResourceLink" not in (settings.get("accept_types") or []):
+        accept_types = settings.get("accept_types")
+        if not isinstance(accept_types, list) or "ltiResourceLink" not in accept_types:
             raise bad_request("no_resource_links_accepted", "This placement does not accept "
                               "LTI resource links.", "Use a placement that accepts them.")
 

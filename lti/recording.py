@@ -38,6 +38,12 @@ def _text(value: Any, limit: int) -> str | None:
     return str(value)[:limit] if isinstance(value, (str, int)) and str(value) else None
 
 
+def _web_url(value: Any) -> str | None:
+    """An http(s) URL, or nothing (a page never links to a javascript: URL it was sent)."""
+    url = _text(value, 2000)
+    return url if url and url.lower().startswith(("https://", "http://")) else None
+
+
 def get_or_create(session: Session, model: type[M], lookup: dict[str, Any],
                   defaults: dict[str, Any] | None = None) -> M:
     """The row matching ``lookup``, inserted (with ``defaults``) when missing."""
@@ -180,7 +186,7 @@ def record_launch(session: Session, launch: ValidatedLaunch) -> LaunchSession:
         is_instructor=is_instructor(launch.roles),
         locale=_text(presentation.get("locale") or launch.claims.get("locale"), 20),
         document_target=_text(presentation.get("document_target"), 20),
-        return_url=_text(presentation.get("return_url"), 2000),
+        return_url=_web_url(presentation.get("return_url")),
         custom={str(k)[:100]: str(v)[:1000] for k, v in list(launch.custom.items())[:50]},
         deep_linking_settings=launch.deep_linking_settings or None,
         ags_endpoint=ags if isinstance(ags, dict) else None,

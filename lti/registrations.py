@@ -1,14 +1,20 @@
 """Partners, registrations and deployments: adding them, finding them, and the platforms'
-key sets (cached, refetched once when a key id is unknown, fetched with a timeout)."""
+key sets (cached, refetched once when a key id is unknown, fetched with a timeout).
+
+A key set fetched during a launch that is then refused is still the platform's: the launch's
+transaction rolls back, so ``platform_key`` also notes what it fetched in the session's
+``info`` and the launch view stores it again with ``keep_fetched_key_sets``. Otherwise every
+launch signed with an unknown key would fetch the key set anew.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from curriculum.db import utcnow
@@ -24,6 +30,10 @@ KEY_SET_MAX_AGE = timedelta(hours=1)
 #: An unknown key id refetches the key set, at most this often (a flood of bad kids must not
 #: turn into a flood of requests to the platform).
 KEY_SET_MIN_REFETCH = timedelta(seconds=10)
+#: The session ``info`` entry where ``platform_key`` notes the key sets it fetched.
+FETCHED_KEY_SETS = "lti_fetched_key_sets"
+
+FetchedKeySets = dict[int, tuple[dict[str, Any], datetime]]
 
 
 def create_partner(session: Session, data: Mapping[str, Any]) -> Partner:
@@ -146,6 +156,8 @@ def platform_key(session: Session, registration: Registration, kid: str) -> dict
             raise _unknown_kid(registration, kid)
     registration.cached_key_set = fetch_key_set(registration)
     registration.key_set_fetched_at = now
+    session.info.setdefault(FETCHED_KEY_SETS, {})[registration.id] = (
+        registration.cached_key_set, now)
     session.flush()
     key = _key_in(registration.cached_key_set, kid)
     if key is None:
@@ -180,6 +192,20 @@ def fetch_key_set(registration: Registration) -> dict[str, Any]:
         raise unauthorized("key_set_invalid", f"The platform's key set at {url} has no "
                            "'keys' list.", hint)
     return key_set
+
+
+def fetched_key_sets(session: Session) -> FetchedKeySets:
+    """The key sets ``platform_key`` fetched in this session, by registration id (forgotten
+    from the session as they are returned)."""
+    fetched: FetchedKeySets = session.info.pop(FETCHED_KEY_SETS, {})
+    return fetched
+
+
+def keep_fetched_key_sets(session: Session, fetched: FetchedKeySets) -> None:
+    """Cache key sets fetched by a transaction that rolled back (a refused launch)."""
+    for registration_id, (key_set, fetched_at) in fetched.items():
+        session.execute(update(Registration).where(Registration.id == registration_id)
+                        .values(cached_key_set=key_set, key_set_fetched_at=fetched_at))
 
 
 def _key_in(key_set: Mapping[str, Any], kid: str) -> dict[str, Any] | None:

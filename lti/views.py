@@ -28,6 +28,7 @@ from lti.login import STATE_LIFETIME, start_login
 from lti.models import LaunchFailure, Registration, ResourceLinkUser
 from lti.pages import launched_content
 from lti.recording import get_launch_session, record_launch
+from lti.registrations import fetched_key_sets, keep_fetched_key_sets
 from lti.urls import tool_urls
 from packages.models import Package
 from packages.reading import list_packages
@@ -168,9 +169,17 @@ def _snapshots(session: Any, slugs: list[str]) -> list[dict[str, Any]]:
 
 def _log_failure(step: str, rejected: LaunchRejected, issuer: str | None,
                  client_id: str | None) -> None:
-    """Keep the rejection for administrators, in its own transaction (the request's rolls
-    back)."""
+    """Keep the rejection for administrators (and any key set fetched on the way) in a
+    transaction of its own.
+
+    The request's transaction is rolled back first: it would be anyway, and on SQLite it holds
+    the write lock the log needs (waiting for it would last the busy timeout, then fail).
+    """
+    request_session = get_session()
+    fetched = fetched_key_sets(request_session)
+    request_session.rollback()
     with get_database().transaction() as session:
+        keep_fetched_key_sets(session, fetched)
         session.add(LaunchFailure(step=step, reason=rejected.reason[:60],
                                   message=rejected.message, issuer=(issuer or "")[:500] or None,
                                   client_id=(client_id or "")[:255] or None))

@@ -32,6 +32,7 @@ from curriculum import migrate
 from curriculum.app import create_app
 from curriculum.db import Database, make_engine
 from curriculum.inventory.importing import read_csv
+from lti.demo_lms.setup import register_demo_lms
 from packages.demo.loader import demo_file, load_demo
 
 CHROMIUM_MISSING = "Browser tests need Debian's Chromium: sudo apt-get install chromium"
@@ -145,14 +146,18 @@ def serving(app: Any) -> Iterator[BaseWSGIServer]:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of the app serving the demo curriculum over HTTP."""
+    """The base URL of the app serving the demo curriculum (and the demo LMS) over HTTP."""
     with browser_database(tmp_path_factory) as url:
         load_demo_curriculum(url)
         app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret",
                           "BASE_URL": "http://127.0.0.1"})
         try:
             with serving(app) as server:
-                yield f"http://127.0.0.1:{server.server_port}"
+                # LTI URLs must name the real port, known only once the server listens.
+                base = app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+                with app.extensions["database"].transaction() as session:
+                    register_demo_lms(session, base)
+                yield base
         finally:
             app.extensions["database"].engine.dispose()
 
