@@ -103,5 +103,6 @@ def api_index() -> dict[str, Any]:
         "documentation": url_for("api-docs.openapi_swagger_ui", _external=False),
         "openapi": url_for("api-docs.openapi_json", _external=False),
         "resources": {name: f"/api/v1/{name}"
-                      for name in ("modules", "agencies", "themes", "packages", "tracks")},
+                      for name in ("modules", "agencies", "themes", "packages", "tracks",
+                                   "partners", "platforms")},
     }

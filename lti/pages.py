@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
 
 from lti.errors import bad_request
-from lti.models import LaunchSession
+from lti.models import LaunchSession, ResourceLink, ResourceLinkUser
 from packages.services import get_version, latest_version
 from packages.snapshot import snapshot_items
 
@@ -43,3 +44,32 @@ def launched_content(session: Session, launch: LaunchSession) -> LaunchedContent
                               "Choose the content again with Deep Linking.")
     return LaunchedContent(package=version.snapshot, version=version.number,
                            pinned=link.version_number is not None, module=module)
+
+
+@dataclass(frozen=True)
+class PlacedLink:
+    """A link of the course in the trainer's course overview."""
+
+    title: str
+    package_title: str | None
+    learners: int
+
+
+def course_overview(session: Session, launch: LaunchSession) -> list[PlacedLink]:
+    """Every link of the launch's course that opens a package, with how many learners opened
+    it (two queries, whatever the number of links)."""
+    if launch.context_id is None:
+        return []
+    links = session.scalars(
+        select(ResourceLink).where(ResourceLink.context_id == launch.context_id,
+                                   ResourceLink.package_id.is_not(None))
+        .options(joinedload(ResourceLink.package)).order_by(ResourceLink.id)).all()
+    rows = session.execute(
+        select(ResourceLinkUser.resource_link_id, func.count())
+        .where(ResourceLinkUser.resource_link_id.in_([link.id for link in links]),
+               ResourceLinkUser.is_instructor.is_(False))
+        .group_by(ResourceLinkUser.resource_link_id)).all()
+    counts = {link_id: count for link_id, count in rows}
+    return [PlacedLink(title=link.title or (link.package.title if link.package else "Link"),
+                       package_title=link.package.title if link.package else None,
+                       learners=counts.get(link.id, 0)) for link in links]

@@ -97,14 +97,11 @@ def record_context(session: Session, launch: ValidatedLaunch) -> LmsContext | No
 
 
 def bind_content(session: Session, link: ResourceLink, custom: dict[str, Any]) -> None:
-    """Point a placed link at the package (module, version) its custom parameters name."""
+    """Point a placed link at the package (module, version) its custom parameters name; a link
+    without them stays as it is (unbound links show the course overview)."""
     slug = custom.get("package")
     if not slug:
-        if link.package_id is None:
-            raise bad_request("no_package", "This link does not say which package to open "
-                              "(custom parameter 'package').", "Add the link again with "
-                              "Deep Linking, or set the custom parameter package=<slug>.")
-        return
+        return  # a course-level placement (course navigation), or a link bound before
     package = session.scalar(select(Package).where(Package.slug == str(slug)))
     if package is None or not package.is_published:
         raise bad_request("unknown_package", f"The package '{slug}' named by this link is not "

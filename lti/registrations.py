@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from curriculum.db import utcnow
@@ -52,7 +53,7 @@ def create_partner(session: Session, data: Mapping[str, Any]) -> Partner:
 def find_or_create_partner(session: Session, name: str) -> Partner:
     """The partner with this name (or slug), created when it is new."""
     partner = session.scalar(select(Partner).where(
-        (func.lower(Partner.name) == name.strip().casefold()) | (Partner.slug == name)))
+        (func.lower(Partner.name) == func.lower(name.strip())) | (Partner.slug == name)))
     return partner or create_partner(session, {"name": name.strip()})
 
 
@@ -81,7 +82,12 @@ def create_registration(session: Session, partner: Partner, data: Mapping[str, A
     for deployment_id in data.get("deployment_ids") or []:
         registration.deployments.append(Deployment(deployment_id=deployment_id))
     session.add(registration)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"The issuer '{issuer}' with client id '{client_id}' is registered "
+                       "already.") from error
     return registration
 
 

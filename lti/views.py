@@ -26,7 +26,7 @@ from lti.keys import jwks
 from lti.launch import find_state, state_cookie_name, validate_launch
 from lti.login import STATE_LIFETIME, start_login
 from lti.models import LaunchFailure, Registration, ResourceLinkUser
-from lti.pages import launched_content
+from lti.pages import course_overview, launched_content
 from lti.recording import get_launch_session, record_launch
 from lti.registrations import fetched_key_sets, keep_fetched_key_sets
 from lti.urls import tool_urls
@@ -61,21 +61,30 @@ def login() -> ResponseReturnValue:
     response: Response = (
         make_response(render_template("lti/platform_storage_login.html", start=start))
         if start.storage_target else redirect(start.auth_url, 302))
-    secure = _secure()
     response.set_cookie(start.cookie_name, start.state, max_age=int(
-        STATE_LIFETIME.total_seconds()), path="/lti/", httponly=True, secure=secure,
-        samesite="None" if secure else "Lax")
+        STATE_LIFETIME.total_seconds()), **_state_cookie_options())
     return response
+
+
+def _state_cookie_options() -> dict[str, Any]:
+    """How the state cookie is set and deleted: ``SameSite=None; Secure`` over HTTPS (LMSs
+    show the tool in a cross-site iframe), ``Lax`` where browsers refuse that without TLS."""
+    secure = _secure()
+    return {"path": "/lti/", "httponly": True, "secure": secure,
+            "samesite": "None" if secure else "Lax"}
 
 
 @bp.post("/launch")
 def launch() -> ResponseReturnValue:
     """The platform posts the signed id_token here; a valid launch opens its page."""
     id_token, state = request.form.get("id_token", ""), request.form.get("state", "")
+    # None: not asked yet; "" (the platform had no secret for this state) is refused below
+    # instead of asking again, which would loop.
     storage_secret = request.form.get("lti_storage_secret")
     session = get_session()
     try:
-        if state and not storage_secret and state_cookie_name(state) not in request.cookies:
+        if (state and storage_secret is None
+                and state_cookie_name(state) not in request.cookies):
             row = find_state(session, state)
             if row.storage_secret_hash:
                 registration = session.get(Registration, row.registration_id)
@@ -93,7 +102,7 @@ def launch() -> ResponseReturnValue:
     target = ("lti.deep_linking" if launch_session.message_type == c.DEEP_LINKING_REQUEST
               else "lti.launched")
     response = redirect(url_for(target, launch_id=launch_session.id), 303)
-    response.delete_cookie(state_cookie_name(state), path="/lti/")
+    response.delete_cookie(state_cookie_name(state), **_state_cookie_options())
     return response
 
 
@@ -118,7 +127,8 @@ def launched(launch_id: str) -> ResponseReturnValue:
                 ResourceLinkUser.is_instructor.is_(False))
             .order_by(ResourceLinkUser.last_launch_at.desc())).all()
         return render_template("lti/trainer.html", launch=launch_session, content=content,
-                               learners=learners)
+                               learners=learners,
+                               overview=course_overview(session, launch_session))
     return render_template("lti/learner.html", launch=launch_session, content=content)
 
 
