@@ -14,6 +14,8 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -58,6 +60,14 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def insert_unless_present(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
+    """``INSERT ... ON CONFLICT DO NOTHING`` (PostgreSQL and SQLite): one statement, no
+    savepoint; returns whether the row was inserted (``False``: a unique key existed)."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # a CursorResult
 
 
 def is_sqlite(url_or_engine: str | Engine | Connection) -> bool:

@@ -15,10 +15,9 @@ from typing import Any
 
 import jwt
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from curriculum.db import utcnow
+from curriculum.db import insert_unless_present, utcnow
 from lti import claims as c
 from lti.claims import ValidatedLaunch
 from lti.errors import LaunchRejected, bad_request, forbidden, unauthorized
@@ -189,14 +188,11 @@ def use_nonce(session: Session, body: Mapping[str, Any], state: OidcState,
                         "sent to the platform.", "Start the launch again from the course.")
     lifetime = min(max(int(body["exp"]) - now.timestamp(), 0),
                    NONCE_RETENTION.total_seconds())
-    try:
-        with session.begin_nested():
-            session.add(UsedNonce(registration_id=registration.id, nonce=str(nonce),
-                                  expires_at=now + timedelta(seconds=lifetime) + CLOCK_LEEWAY))
-    except IntegrityError as error:
+    if not insert_unless_present(session, UsedNonce, {
+            "registration_id": registration.id, "nonce": str(nonce),
+            "expires_at": now + timedelta(seconds=lifetime) + CLOCK_LEEWAY}):
         raise forbidden("nonce_replayed", "This launch token was already used; a launch "
-                        "cannot be replayed.", "Start the launch again from the course."
-                        ) from error
+                        "cannot be replayed.", "Start the launch again from the course.")
     state.used_at = now
 
 

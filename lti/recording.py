@@ -13,10 +13,9 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from curriculum.db import Base, utcnow
+from curriculum.db import Base, insert_unless_present, utcnow
 from lti import claims as c
 from lti.claims import ValidatedLaunch, is_instructor
 from lti.errors import bad_request
@@ -49,17 +48,10 @@ def get_or_create(session: Session, model: type[M], lookup: dict[str, Any],
     """The row matching ``lookup``, inserted (with ``defaults``) when missing."""
     statement = select(model).filter_by(**lookup)
     found = session.scalar(statement)
-    if found is not None:
-        return found
-    try:
-        with session.begin_nested():
-            row = model(**lookup, **(defaults or {}))
-            session.add(row)
-        return row
-    except IntegrityError:
-        found = session.scalar(statement)
-        assert found is not None
-        return found
+    if found is None:
+        insert_unless_present(session, model, {**lookup, **(defaults or {})})
+        found = session.scalars(statement).one()
+    return found
 
 
 def record_user(session: Session, launch: ValidatedLaunch) -> LmsUser:
