@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, literal_column, or_, select, text
+from sqlalchemy import Select, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
 from curriculum.db import is_sqlite
@@ -27,6 +27,13 @@ from curriculum.inventory.models import (
 )
 
 MAX_QUERY_TERMS = 8
+#: Substrings shorter than this cannot be looked up in a trigram index.
+TRIGRAM_LENGTH = 3
+#: Up to this many matches a search cuts the page from their ids; beyond it the page is read in
+#: title order (see :func:`search_modules`).
+SMALL_RESULT = 1000
+#: How likely SQLite's planner is told a module is active.
+ACTIVE_LIKELIHOOD = "0.9375"
 
 
 @dataclass(frozen=True)
@@ -71,15 +78,38 @@ def _escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _text_condition(session: Session, term: str) -> Any:
-    pattern = f"%{_escape_like(term)}%"
+def _text_conditions(session: Session, terms: list[str]) -> list[Any]:
+    """Every term must be a substring of the search text.
+
+    On SQLite the terms of three characters or more are one FTS5 ``MATCH`` of quoted phrases:
+    the trigram index answers it exactly (a ``LIKE`` with an ``ESCAPE`` clause is not passed to
+    the index, so it would read the whole table). Shorter terms, which no trigram index can
+    answer, are matched with ``LIKE`` on the rows the other conditions leave.
+    """
+    conditions: list[Any] = []
     if is_sqlite(session.get_bind()):
-        matching_ids: Select[Any] = (
-            select(literal_column("rowid")).select_from(text("module_search"))
-            .where(literal_column("search_text").like(pattern, escape="\\"))
-        )
-        return Module.id.in_(matching_ids)
-    return Module.search_text.like(pattern, escape="\\")
+        indexed = [term for term in terms if len(term) >= TRIGRAM_LENGTH]
+        if indexed:
+            phrases = " AND ".join('"' + term.replace('"', '""') + '"' for term in indexed)
+            matching_ids: Select[Any] = (
+                select(literal_column("rowid")).select_from(text("module_search"))
+                .where(literal_column("module_search").op("MATCH")(phrases))
+            )
+            conditions.append(Module.id.in_(matching_ids))
+        terms = [term for term in terms if len(term) < TRIGRAM_LENGTH]
+    conditions.extend(
+        Module.search_text.like(f"%{_escape_like(term)}%", escape="\\") for term in terms
+    )
+    return conditions
+
+
+def _linked(link: Any, condition: Any) -> Any:
+    """Whether the module has a row in the link table ``link`` that meets ``condition``.
+
+    The subquery selects ``module_id`` rather than ``*`` so that SQLite answers it from the
+    link table's primary key index alone, without reading the row.
+    """
+    return select(link.module_id).where(link.module_id == Module.id, condition).exists()
 
 
 def _agency_condition(reference: str, *, partners: bool) -> Any:
@@ -88,36 +118,55 @@ def _agency_condition(reference: str, *, partners: bool) -> Any:
     owned = Module.owner_agency_id.in_(agency_ids)
     if not partners:
         return owned
-    partnered = exists().where(
-        ModulePartner.module_id == Module.id, ModulePartner.agency_id.in_(agency_ids)
-    )
+    partnered = _linked(ModulePartner, ModulePartner.agency_id.in_(agency_ids))
     return or_(owned, partnered)
 
 
-def filtered_modules(session: Session, query: ModuleQuery) -> Select[Module]:
-    """The ``SELECT`` of the modules that match ``query`` (unordered, unpaged)."""
+def _status_condition(session: Session, status: ModuleStatus, *, in_title_order: bool) -> Any:
+    condition = Module.status == status
+    if status is ModuleStatus.ACTIVE and not in_title_order and is_sqlite(session.get_bind()):
+        # Nearly every module is active. Without statistics SQLite takes this equality for a
+        # selective one and walks ix_modules_status_title row by row instead of starting from
+        # the text index; likelihood() tells it otherwise (PostgreSQL keeps statistics). Pages
+        # read in title order leave it out: walking that index is what they should do.
+        return func.likelihood(condition, literal_column(ACTIVE_LIKELIHOOD))
+    return condition
+
+
+def search_conditions(session: Session, query: ModuleQuery, *, in_title_order: bool = False
+                      ) -> list[Any]:
+    """The ``WHERE`` conditions of the modules that match ``query``.
+
+    ``in_title_order`` says the statement reads them in title order (so a planner hint that
+    helps finding and counting them is left out).
+    """
+    return (_status_conditions(session, query, in_title_order=in_title_order)
+            + _criteria(session, query))
+
+
+def _status_conditions(session: Session, query: ModuleQuery, *, in_title_order: bool
+                       ) -> list[Any]:
+    if query.status == "all":
+        return []
+    return [_status_condition(session, ModuleStatus(query.status), in_title_order=in_title_order)]
+
+
+def _criteria(session: Session, query: ModuleQuery) -> list[Any]:
+    """The conditions of the text query and of the filters other than the status."""
     conditions: list[Any] = []
-    if query.status != "all":
-        conditions.append(Module.status == ModuleStatus(query.status))
-    conditions.extend(_text_condition(session, term) for term in query.terms)
+    conditions.extend(_text_conditions(session, query.terms))
     if query.agency:
         conditions.append(_agency_condition(query.agency, partners=True))
     if query.owner:
         conditions.append(_agency_condition(query.owner, partners=False))
     if query.theme:
         theme_ids = select(Theme.id).where(Theme.slug == query.theme.casefold())
-        conditions.append(exists().where(
-            ModuleTheme.module_id == Module.id, ModuleTheme.theme_id.in_(theme_ids)
-        ))
+        conditions.append(_linked(ModuleTheme, ModuleTheme.theme_id.in_(theme_ids)))
     if query.language:
-        conditions.append(exists().where(
-            ModuleLanguage.module_id == Module.id, ModuleLanguage.code == query.language.lower()
-        ))
+        conditions.append(_linked(ModuleLanguage, ModuleLanguage.code == query.language.lower()))
     if query.audience:
-        conditions.append(exists().where(
-            ModuleAudience.module_id == Module.id,
-            ModuleAudience.key == audience_key(query.audience),
-        ))
+        key = audience_key(query.audience)
+        conditions.append(_linked(ModuleAudience, ModuleAudience.key == key))
     if query.level:
         conditions.append(Module.level == query.level)
     if query.mode:
@@ -128,16 +177,47 @@ def filtered_modules(session: Session, query: ModuleQuery) -> Select[Module]:
         conditions.append(Module.duration_minutes >= query.min_duration)
     if query.max_duration is not None:
         conditions.append(Module.duration_minutes <= query.max_duration)
-    return select(Module).where(and_(*conditions))
+    return conditions
+
+
+def filtered_modules(session: Session, query: ModuleQuery) -> Select[Module]:
+    """The ``SELECT`` of the modules that match ``query`` (unordered, unpaged)."""
+    return select(Module).where(*search_conditions(session, query))
 
 
 def search_modules(session: Session, query: ModuleQuery, *, page: int, page_size: int) -> Page:
-    """One page of the modules matching ``query``, ordered by title, and their total."""
-    statement = filtered_modules(session, query)
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    """One page of the modules matching ``query``, ordered by title, and their total.
+
+    A search with a text query or a filter finds its matches in one pass: the ids of the
+    matches (a common table expression) give both the total and the first ``SMALL_RESULT``
+    ids. When that is all of them, the page is cut from them by primary key, so a selective
+    search never walks the title index looking for matches that are not there. Otherwise, and
+    for the plain list, the page is read in title order from ix_modules_status_title, which
+    stops as soon as the page is full. A page past the last one costs no query.
+    """
+    criteria = _criteria(session, query)
+    conditions = _status_conditions(session, query, in_title_order=False) + criteria
+    offset = (page - 1) * page_size
+    ids: list[int] | None = None
+    if criteria:
+        matches = select(Module.id).where(*conditions).cte("matches")
+        rows = session.execute(
+            select(matches.c.id, select(func.count()).select_from(matches).scalar_subquery())
+            .limit(SMALL_RESULT)
+        ).all()
+        total = rows[0][1] if rows else 0
+        if total <= SMALL_RESULT:
+            ids = [row[0] for row in rows]
+    else:
+        total = session.scalar(select(func.count()).select_from(Module).where(*conditions)) or 0
+    if offset >= total:
+        return Page(items=[], page=page, page_size=page_size, total=total)
+    if ids is not None:
+        statement = select(Module).where(Module.id.in_(ids))
+    else:
+        statement = select(Module).where(
+            *_status_conditions(session, query, in_title_order=True), *criteria)
     items = list(session.scalars(
-        statement.order_by(Module.title, Module.id)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
+        statement.order_by(Module.title, Module.id).limit(page_size).offset(offset)
     ))
     return Page(items=items, page=page, page_size=page_size, total=total)
