@@ -26,6 +26,9 @@ check-system:
 	@ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || \
 	  { echo "WeasyPrint needs Pango. Install it with:"; \
 	    echo "  sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"; exit 1; }
+	@fc-list 2>/dev/null | grep -q 'Noto Sans CJK' && fc-list 2>/dev/null | grep -q 'NotoSans-Regular' || \
+	  { echo "The PDF syllabi need the Noto fonts (Latin, Arabic, Cyrillic, CJK). Install them with:"; \
+	    echo "  sudo apt-get install fonts-noto-core fonts-noto-cjk"; exit 1; }
 
 run: $(STAMP)
 	$(BIN)/curriculum db upgrade

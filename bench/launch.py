@@ -112,7 +112,8 @@ def prepare(url: str, public_jwk: dict[str, Any]) -> None:
     engine.dispose()
 
 
-def add_stored_data(url: str, registrations: int, users_per_registration: int) -> None:
+def add_stored_data(url: str, first: int, registrations: int, users_per_registration: int
+                    ) -> None:
     """Grow the tables a launch looks things up in (other platforms and their users)."""
     from lti.models import Deployment, LmsUser, Partner, Registration
 
@@ -121,7 +122,7 @@ def add_stored_data(url: str, registrations: int, users_per_registration: int) -
         partner_id = connection.execute(insert(Partner).values(
             slug=f"bulk-{uuid.uuid4().hex[:8]}", name="Bulk", kind="other",
             created_at=NOW).returning(Partner.id)).scalar_one()
-        for index in range(registrations):
+        for index in range(first, first + registrations):
             registration_id = connection.execute(insert(Registration).values(
                 partner_id=partner_id, name=f"Bulk {index}", issuer=f"https://lms{index}.example",
                 client_id=f"client{index}", auth_login_url="https://lms.example/auth",
@@ -297,7 +298,7 @@ def main() -> None:
         prepare(url, public_jwk)
         stored_so_far = 0
         for stored in (int(n) for n in args.stored.split(",")):
-            add_stored_data(url, stored - stored_so_far, 5)
+            add_stored_data(url, stored_so_far, stored - stored_so_far, 5)
             stored_so_far = stored
             port = free_port()
             runs = []

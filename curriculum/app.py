@@ -23,6 +23,7 @@ def import_models() -> None:
     """Import every part's models so that the metadata knows all tables (Alembic needs this)."""
     import curriculum.accounts.models
     import curriculum.inventory.models  # noqa: F401
+    import exports.models  # noqa: F401
     import lti.demo_lms.models
     import lti.models  # noqa: F401
     import packages.models  # noqa: F401
@@ -43,6 +44,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
+    # WeasyPrint reports every step of every render at INFO: keep its warnings only.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
     import_models()
     db.init_app(app)
@@ -54,6 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from curriculum.commands import register_commands
     from curriculum.health import bp as health_bp
     from curriculum.inventory.views import agencies_blp, modules_blp, themes_blp
+    from exports.views import bp as exports_bp
     from lti.api import partners_blp, platforms_blp
     from lti.registration_views import bp as lti_registration_bp
     from lti.views import bp as lti_bp
@@ -66,6 +70,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                       partners_blp, platforms_blp):
         rest.register_blueprint(blueprint, url_prefix=f"/api/v1/{blueprint.name}")
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(exports_bp)
     app.register_blueprint(lti_bp)
     app.register_blueprint(lti_registration_bp)
     if app.config["DEMO_MODE"] and app.config["ENV"] != "production":

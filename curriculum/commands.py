@@ -10,17 +10,21 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from curriculum import migrate
 from curriculum.accounts.cli import users_group
 from curriculum.db import get_database
+from curriculum.errors import AppError
 from curriculum.inventory.cli import agencies_group, modules_group, print_report
 from curriculum.inventory.models import Module
 from exports.inventory import modules_to_csv, modules_to_json
+from exports.services import render_syllabus_pdf
+from exports.syllabus import catalogue_url
 from lti.cli import keys_group, platform_group
 from lti.demo_lms.setup import register_demo_lms
+from packages import services as package_services
 from packages.demo.loader import load_demo
 
 
@@ -99,8 +103,34 @@ def export_command(output: Path | None, fmt: str | None, include_retired: bool) 
         sys.stdout.write(text)
 
 
+@click.command("syllabus")
+@with_appcontext
+@click.argument("slug")
+@click.option("--version", "number", type=click.IntRange(min=1),
+              help="The version (the newest by default).")
+@click.option("--lang", default="en", show_default=True, help="The syllabus's language.")
+@click.option("-o", "--output", required=True,
+              type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def syllabus_command(slug: str, number: int | None, lang: str, output: Path) -> None:
+    """Write the PDF syllabus of a published package (rendered once, then kept)."""
+    try:
+        with get_database().transaction() as session:
+            package = package_services.get_package(session, slug, published_only=True)
+            version = package_services.get_version(
+                session, package, number or package.latest_version_number or 0)
+            rendered = render_syllabus_pdf(
+                session, version, lang.strip().lower(),
+                catalogue_url=catalogue_url(current_app.config["BASE_URL"], slug))
+            output.write_bytes(rendered.pdf)
+    except AppError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Wrote the syllabus of {slug} version {version.number} ({lang}) to {output} "
+               f"({rendered.size // 1024} KiB).", err=True)
+
+
 def register_commands(app: Flask) -> None:
     """Add every part's command group to ``app.cli``."""
     for group in (db_group, demo_group, users_group, modules_group, agencies_group,
                   platform_group, keys_group):
         app.cli.add_command(group)
+    app.cli.add_command(syllabus_command)
