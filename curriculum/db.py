@@ -7,13 +7,14 @@ locked"); PostgreSQL is used as it is.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -55,6 +56,12 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+
+
+def string_enum(cls: type[enum.Enum], name: str, length: int = 20) -> Enum:
+    """An enum column stored as its values in a VARCHAR (no database enum type to migrate)."""
+    return Enum(cls, name=name, native_enum=False, length=length,
+                values_callable=lambda members: [m.value for m in members])
 
 
 def utcnow() -> datetime:

@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from curriculum.accounts.models import User
-from curriculum.db import Base, utcnow
+from curriculum.db import Base, string_enum, utcnow
 from curriculum.inventory.models import Agency, Module
 
 
@@ -86,8 +86,7 @@ class Package(Base):
     prerequisites: Mapped[list[str]] = mapped_column(JSON, default=list)
     learning_objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
     completion_rule: Mapped[CompletionRule] = mapped_column(
-        Enum(CompletionRule, name="completion_rule", native_enum=False, length=20,
-             values_callable=lambda members: [m.value for m in members]),
+        string_enum(CompletionRule, "completion_rule"),
         default=CompletionRule.ALL_REQUIRED,
     )
     completion_min_count: Mapped[int | None]

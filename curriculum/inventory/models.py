@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from curriculum.db import Base, utcnow
+from curriculum.db import Base, string_enum, utcnow
 
 
 class ModuleKind(enum.StrEnum):
@@ -37,11 +37,6 @@ def audience_key(label: str) -> str:
     """The case-folded form of an audience label that filters compare (bounded: "ß" folds to
     "ss", so folding can lengthen a label)."""
     return " ".join(label.split()).casefold()[:AUDIENCE_KEY_LENGTH]
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=20,
-                values_callable=lambda members: [m.value for m in members])
 
 
 class Agency(Base):
@@ -144,7 +139,7 @@ class Module(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     title: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[ModuleKind | None] = mapped_column(_enum(ModuleKind, "module_kind"))
+    kind: Mapped[ModuleKind | None] = mapped_column(string_enum(ModuleKind, "module_kind"))
     summary: Mapped[str | None] = mapped_column(Text)
     learning_objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
     owner_agency_id: Mapped[int] = mapped_column(
@@ -160,7 +155,7 @@ class Module(Base):
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
     source_confidence: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[ModuleStatus] = mapped_column(
-        _enum(ModuleStatus, "module_status"), default=ModuleStatus.ACTIVE
+        string_enum(ModuleStatus, "module_status"), default=ModuleStatus.ACTIVE
     )
     retired_at: Mapped[datetime | None]
     # Case-folded title, summary and objectives, indexed for substring search

@@ -6,15 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from curriculum.db import Base, utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=40,
-                values_callable=lambda members: [m.value for m in members])
+from curriculum.db import Base, string_enum, utcnow
 
 
 class PartnerKind(enum.StrEnum):
@@ -43,7 +38,7 @@ class Partner(Base):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     country: Mapped[str | None] = mapped_column(String(2))
-    kind: Mapped[PartnerKind] = mapped_column(_enum(PartnerKind, "partner_kind"),
+    kind: Mapped[PartnerKind] = mapped_column(string_enum(PartnerKind, "partner_kind", 40),
                                               default=PartnerKind.OTHER)
     migration_dedicated: Mapped[bool | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -107,7 +102,7 @@ class ToolKey(Base):
     kid: Mapped[str] = mapped_column(String(100), unique=True)
     private_key_pem: Mapped[str] = mapped_column(Text)
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[KeyStatus] = mapped_column(_enum(KeyStatus, "key_status"),
+    status: Mapped[KeyStatus] = mapped_column(string_enum(KeyStatus, "key_status", 40),
                                               default=KeyStatus.ACTIVE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
