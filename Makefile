@@ -9,7 +9,7 @@ PORT ?= 5000
 BASE_URL ?= http://127.0.0.1:$(PORT)
 export PORT BASE_URL
 
-.PHONY: run test lint check-system clean bench
+.PHONY: run test lint check-system clean bench translations
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(MAKE) --no-print-directory check-system
@@ -42,6 +42,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# Re-extract the syllabus's fixed texts, merge them into each catalogue, compile the .mo files
+# (committed, so that nothing is built at run time). Translate new msgids before compiling.
+TRANSLATIONS := exports/translations
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k _ -k gettext \
+	  -k ngettext:1,2 --project "GMG standing curriculum" -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-location \
+	  --ignore-obsolete
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 bench: $(STAMP)
 	$(BIN)/python bench/catalogue.py

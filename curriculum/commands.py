@@ -108,7 +108,8 @@ def export_command(output: Path | None, fmt: str | None, include_retired: bool) 
 @click.argument("slug")
 @click.option("--version", "number", type=click.IntRange(min=1),
               help="The version (the newest by default).")
-@click.option("--lang", default="en", show_default=True, help="The syllabus's language.")
+@click.option("--lang", default="en", show_default=True,
+              help="The syllabus's language: en, fr, es, ar, ru or zh.")
 @click.option("-o", "--output", required=True,
               type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def syllabus_command(slug: str, number: int | None, lang: str, output: Path) -> None:

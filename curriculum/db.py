@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator, create_engine, event
@@ -29,6 +29,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+M = TypeVar("M", bound="Base")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -75,6 +76,18 @@ def insert_unless_present(session: Session, model: type[Base], values: dict[str,
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
     return bool(result.rowcount)  # type: ignore[attr-defined]  # a CursorResult
+
+
+def upsert(session: Session, model: type[M], key: dict[str, Any], values: dict[str, Any],
+           update: dict[str, Any] | None = None) -> M:
+    """``INSERT ... ON CONFLICT (key) DO UPDATE ... RETURNING``: the row, new or updated, in
+    one statement; ``values`` are written on insert, ``update`` (default ``values``) when the
+    row exists. ``update`` may hold SQL expressions (``Model.count + 1``)."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(model).values(**key, **values).on_conflict_do_update(
+        index_elements=list(key), set_=update if update is not None else values)
+    return session.scalars(statement.returning(model),
+                           execution_options={"populate_existing": True}).one()
 
 
 def is_sqlite(url_or_engine: str | Engine | Connection) -> bool:

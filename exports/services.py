@@ -13,7 +13,6 @@ from curriculum.formatting import language_name
 from exports.models import RenderedSyllabus
 from exports.pdf import render_pdf
 from exports.syllabus import (
-    PLANNED_LANGUAGES,
     SYLLABUS_LANGUAGES,
     SyllabusSource,
     syllabus_html,
@@ -28,11 +27,7 @@ def check_syllabus_language(lang: str) -> str:
     if lang in SYLLABUS_LANGUAGES:
         return lang
     available = ", ".join(f"{language_name(code)} ({code})" for code in SYLLABUS_LANGUAGES)
-    if lang in PLANNED_LANGUAGES:
-        message = (f"The syllabus is not yet translated into {language_name(lang)}; "
-                   f"it is available in {available}.")
-    else:
-        message = f"There is no syllabus in '{lang[:20]}'; it is available in {available}."
+    message = f"There is no syllabus in '{lang[:20]}'; it is available in {available}."
     raise ValidationFailed(message, {"lang": [message]})
 
 

@@ -14,21 +14,30 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
+from babel.dates import format_date
+from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from curriculum.formatting import format_date, format_duration, language_name
+from curriculum.formatting import language_name
 from curriculum.text import sanitise_html
 from exports.pdf import ASSETS, ASSETS_URL, PdfMetadata
 
 TEMPLATES = Path(__file__).parent / "templates"
+TRANSLATIONS = Path(__file__).parent / "translations"
 
 #: Bump to re-render every cached syllabus for a reason the files do not show.
 TEMPLATE_EDITION = 1
 
-#: Languages the syllabus is written in now; the others of the six come with the translations.
-SYLLABUS_LANGUAGES = ("en",)
-PLANNED_LANGUAGES = ("fr", "es", "ar", "ru", "zh")
+#: The six official languages of the United Nations, in which the fixed texts are written.
+SYLLABUS_LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")
+#: Languages written right to left.
+RTL_LANGUAGES = frozenset({"ar"})
+#: The language the packages' and modules' own texts are written in (no translations stored yet).
+SOURCE_LANGUAGE = "en"
+#: Babel locales for dates, where the bare code is not the one wanted ("27 November 2026").
+DATE_LOCALES = {"en": "en_GB"}
 
 
 @dataclass(frozen=True)
@@ -43,11 +52,77 @@ class SyllabusSource:
 
 
 @cache
-def _environment() -> Environment:
+def translations(lang: str) -> NullTranslations:
+    """The compiled gettext catalogue of ``lang`` (English needs none: the msgids are English)."""
+    return Translations.load(TRANSLATIONS, [lang], domain="messages")
+
+
+def localised_duration(minutes: int | None, lang: str = "en") -> str:
+    """``3 h 20 min``, ``3小时20分钟``, ``3 ч 20 мин``, ``3 ساعات و20 دقيقة``."""
+    catalogue = translations(lang)
+    _, ngettext = catalogue.gettext, catalogue.ngettext
+    if minutes is None:
+        return _("unknown")
+    hours, rest = divmod(int(minutes), 60)
+    hours_text = ngettext("%(num)d h", "%(num)d h", hours) % {"num": hours}
+    minutes_text = ngettext("%(num)d min", "%(num)d min", rest) % {"num": rest}
+    if not hours:
+        return minutes_text
+    if not rest:
+        return hours_text
+    return _("%(hours)s %(minutes)s") % {"hours": hours_text, "minutes": minutes_text}
+
+
+def localised_date(value: datetime | None, lang: str = "en") -> str:
+    """``27 November 2026``, ``27 novembre 2026``, ``2026年11月27日``."""
+    if value is None:
+        return ""
+    return format_date(value, format="long", locale=DATE_LOCALES.get(lang, lang))
+
+
+def delivery_mode(mode: str, lang: str = "en") -> str:
+    """A module's delivery mode in ``lang`` (``blended`` -> ``Mixte``); others as stored."""
+    _ = translations(lang).gettext
+    names = {"blended": _("Blended"), "face-to-face": _("Face to face"),
+             "instructor-led online": _("Instructor-led online"),
+             "self-paced e-learning": _("Self-paced e-learning"), "toolkit": _("Toolkit")}
+    return names.get(mode, mode[:1].upper() + mode[1:])
+
+
+def page_css(lang: str) -> str:
+    """The running headers and footers in ``lang``, on the mirrored sides for right to left."""
+    _ = translations(lang).gettext
+    marker_page, marker_pages = "\x00page\x00", "\x00pages\x00"
+    counters = {marker_page: "counter(page)", marker_pages: "counter(pages)"}
+    text = _("Page %(page)s of %(pages)s") % {"page": marker_page, "pages": marker_pages}
+    tokens = [counters.get(part) or _css_string(part)
+              for part in text.replace(marker_page, f"\x01{marker_page}\x01")
+              .replace(marker_pages, f"\x01{marker_pages}\x01").split("\x01") if part]
+    footer = _css_string(_("GMG standing curriculum · Syllabus"))
+    start, end = ("right", "left") if lang in RTL_LANGUAGES else ("left", "right")
+    direction = " direction: rtl;" if lang in RTL_LANGUAGES else ""
+    return (f"@page {{{direction} @top-{start} {{ content: string(package-title); }} "
+            f"@top-{end} {{ content: string(package-version); }} "
+            f"@bottom-{start} {{ content: {footer}; }} "
+            f"@bottom-{end} {{ content: {' '.join(tokens)}; }} }}")
+
+
+def _css_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
+    return f'"{escaped}"'
+
+
+@cache
+def _environment(lang: str) -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(duration=format_duration, language_name=language_name,
-                       date=format_date, safe_html=_safe_html)
+                      trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        duration=lambda minutes: localised_duration(minutes, lang),
+        language_name=lambda code: language_name(code, lang),
+        date=lambda value: localised_date(value, lang),
+        mode=lambda mode: delivery_mode(mode, lang),
+        safe_html=_safe_html)
     return env
 
 
@@ -72,17 +147,28 @@ def syllabus_html(source: SyllabusSource, lang: str = "en") -> str:
     items = [item for section in snapshot["sections"] for item in section["items"]]
     modes = sorted({item["module"]["delivery_mode"] for item in items
                     if item["module"]["delivery_mode"]})
-    return _environment().get_template("exports/syllabus.html").render(
+    rtl = lang in RTL_LANGUAGES
+    source_attributes = f' lang="{SOURCE_LANGUAGE}"' + (' dir="ltr"' if rtl else "")
+    return _environment(lang).get_template("exports/syllabus.html").render(
         package=snapshot, source=source, lang=lang, modes=modes, items=items,
-        agencies=_agency_names(snapshot), assets_url=ASSETS_URL,
+        agencies=_agency_names(snapshot), assets_url=ASSETS_URL, rtl=rtl,
+        source_lang=SOURCE_LANGUAGE, src=Markup(source_attributes),
+        source_language_name=Locale.parse(SOURCE_LANGUAGE).get_display_name(lang),
+        page_css=Markup(page_css(lang)), title=syllabus_title(source, lang),
     )
+
+
+def syllabus_title(source: SyllabusSource, lang: str = "en") -> str:
+    """``Foundations of Migration Governance: syllabus, version 2`` in ``lang``."""
+    return translations(lang).gettext("%(title)s: syllabus, version %(number)s") % {
+        "title": source.snapshot["title"], "number": source.number}
 
 
 def syllabus_metadata(source: SyllabusSource, lang: str = "en") -> PdfMetadata:
     """The PDF metadata of a syllabus."""
     snapshot = source.snapshot
     return PdfMetadata(
-        title=f"{snapshot['title']}: syllabus, version {source.number}",
+        title=syllabus_title(source, lang),
         authors=_agency_names(snapshot),
         lang=lang,
         subject=snapshot.get("description") or snapshot["title"],

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from curriculum.db import Base, insert_unless_present, utcnow
+from curriculum.db import upsert, utcnow
 from lti import claims as c
 from lti.claims import ValidatedLaunch, is_instructor
 from lti.errors import bad_request
@@ -30,7 +30,6 @@ from lti.models import (
 from packages.models import Package, PackageVersion
 
 LAUNCH_SESSION_LIFETIME = timedelta(hours=8)
-M = TypeVar("M", bound=Base)
 
 
 def _text(value: Any, limit: int) -> str | None:
@@ -43,28 +42,16 @@ def _web_url(value: Any) -> str | None:
     return url if url and url.lower().startswith(("https://", "http://")) else None
 
 
-def get_or_create(session: Session, model: type[M], lookup: dict[str, Any],
-                  defaults: dict[str, Any] | None = None) -> M:
-    """The row matching ``lookup``, inserted (with ``defaults``) when missing."""
-    statement = select(model).filter_by(**lookup)
-    found = session.scalar(statement)
-    if found is None:
-        insert_unless_present(session, model, {**lookup, **(defaults or {})})
-        found = session.scalars(statement).one()
-    return found
-
-
 def record_user(session: Session, launch: ValidatedLaunch) -> LmsUser:
     """The launching user; names, email and locale are kept only when the platform sends them."""
-    user = get_or_create(session, LmsUser, {"registration_id": launch.registration_id,
-                                               "sub": str(launch.claims["sub"])[:255]})
+    values: dict[str, Any] = {"last_launch_at": utcnow()}
     for field, limit in (("name", 300), ("given_name", 200), ("family_name", 200),
                          ("email", 320), ("locale", 20)):
         value = _text(launch.claims.get(field), limit)
         if value:
-            setattr(user, field, value)
-    user.last_launch_at = utcnow()
-    return user
+            values[field] = value
+    return upsert(session, LmsUser, {"registration_id": launch.registration_id,
+                                     "sub": str(launch.claims["sub"])[:255]}, values)
 
 
 def record_context(session: Session, launch: ValidatedLaunch) -> LmsContext | None:
@@ -72,20 +59,21 @@ def record_context(session: Session, launch: ValidatedLaunch) -> LmsContext | No
     context_id = _text(launch.context.get("id"), 255)
     if not context_id:
         return None
-    context = get_or_create(session, LmsContext, {
-        "registration_id": launch.registration_id, "context_id": context_id},
-        {"deployment_id": launch.deployment_pk})
-    context.label = _text(launch.context.get("label"), 300)
-    context.title = _text(launch.context.get("title"), 500)
     types = launch.context.get("type")
-    context.types = [str(t)[:200] for t in types][:10] if isinstance(types, list) else []
+    values: dict[str, Any] = {
+        "label": _text(launch.context.get("label"), 300),
+        "title": _text(launch.context.get("title"), 500),
+        "types": [str(t)[:200] for t in types][:10] if isinstance(types, list) else [],
+    }
     nrps = launch.claim(c.NRPS)
     if isinstance(nrps, dict) and nrps.get("context_memberships_url"):
-        context.memberships_url = _text(nrps["context_memberships_url"], 2000)
+        values["memberships_url"] = _text(nrps["context_memberships_url"], 2000)
     ags = launch.claim(c.AGS_ENDPOINT)
     if isinstance(ags, dict) and ags.get("lineitems"):
-        context.lineitems_url = _text(ags["lineitems"], 2000)
-    return context
+        values["lineitems_url"] = _text(ags["lineitems"], 2000)
+    return upsert(session, LmsContext, {"registration_id": launch.registration_id,
+                                        "context_id": context_id},
+                  {**values, "deployment_id": launch.deployment_pk}, values)
 
 
 def bind_content(session: Session, link: ResourceLink, custom: dict[str, Any]) -> None:
@@ -125,14 +113,17 @@ def _pinned_version(value: Any) -> int | None:
 def record_resource_link(session: Session, launch: ValidatedLaunch,
                          context: LmsContext | None) -> ResourceLink:
     """The placed link and what it opens."""
-    link = get_or_create(session, ResourceLink, {
-        "registration_id": launch.registration_id,
-        "resource_link_id": str(launch.resource_link["id"])[:255]},
-        {"deployment_id": launch.deployment_pk, "context_id": context.id if context else None})
-    link.title = _text(launch.resource_link.get("title"), 500) or link.title
+    values: dict[str, Any] = {"context_id": context.id if context else None}
+    title = _text(launch.resource_link.get("title"), 500)
+    if title:
+        values["title"] = title
     ags = launch.claim(c.AGS_ENDPOINT)
     if isinstance(ags, dict) and ags.get("lineitem"):
-        link.lineitem_url = _text(ags["lineitem"], 2000)
+        values["lineitem_url"] = _text(ags["lineitem"], 2000)
+    key = {"registration_id": launch.registration_id,
+           "resource_link_id": str(launch.resource_link["id"])[:255]}
+    link = upsert(session, ResourceLink, key,
+                  {**values, "deployment_id": launch.deployment_pk}, values)
     bind_content(session, link, launch.custom)
     return link
 
@@ -143,16 +134,13 @@ def record_roles(session: Session, launch: ValidatedLaunch, user: LmsUser,
     roles = [str(role)[:300] for role in launch.roles][:50]
     now = utcnow()
     if context is not None:
-        membership = get_or_create(session, Membership,
-                                      {"context_id": context.id, "user_id": user.id})
-        membership.roles, membership.updated_at = roles, now
+        upsert(session, Membership, {"context_id": context.id, "user_id": user.id},
+               {"roles": roles, "updated_at": now})
     if link is not None:
-        visit = get_or_create(session, ResourceLinkUser,
-                                       {"resource_link_id": link.id, "user_id": user.id},
-                                       {"first_launch_at": now, "launch_count": 0})
-        visit.roles, visit.last_launch_at = roles, now
-        visit.is_instructor = is_instructor(roles)
-        visit.launch_count += 1
+        seen = {"roles": roles, "last_launch_at": now, "is_instructor": is_instructor(roles)}
+        upsert(session, ResourceLinkUser, {"resource_link_id": link.id, "user_id": user.id},
+               {**seen, "first_launch_at": now, "launch_count": 1},
+               {**seen, "launch_count": ResourceLinkUser.launch_count + 1})
 
 
 def record_launch(session: Session, launch: ValidatedLaunch) -> LaunchSession:

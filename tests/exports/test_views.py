@@ -71,7 +71,6 @@ def test_an_earlier_version_has_its_own_syllabus(client: FlaskClient):
     ("/packages/no-such-package/syllabus.pdf", 404, "No package has the slug"),
     (f"{URL}?version=9", 404, "has no version 9"),
     (f"{URL}?version=two", 422, "whole number"),
-    (f"{URL}?lang=fr", 422, "not yet translated into French"),
     (f"{URL}?lang=xx", 422, "There is no syllabus in 'xx'"),
 ])
 def test_bad_requests_answer_in_the_sites_error_shape(client: FlaskClient, session: Session,
