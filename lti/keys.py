@@ -72,8 +72,10 @@ def retire_key(session: Session, kid: str) -> ToolKey:
 
 
 def jwks(session: Session) -> dict[str, Any]:
-    """The public key set platforms verify our signatures with."""
-    return {"keys": [key.public_jwk for key in active_keys(session)]}
+    """The public key set platforms verify our signatures with (a first key is made when
+    there is none, so that a platform that fetches it early never finds it empty)."""
+    keys = active_keys(session) or [create_key(session)]
+    return {"keys": [key.public_jwk for key in keys]}
 
 
 @lru_cache(maxsize=32)

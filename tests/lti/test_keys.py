@@ -114,3 +114,10 @@ def test_the_published_keys_are_public_halves_only(client, session):
 
     assert key["kty"] == "RSA" and key["alg"] == "RS256" and key["use"] == "sig"
     assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)
+
+
+def test_the_key_set_is_never_empty_even_before_anything_was_signed(client):
+    keys = client.get("/lti/jwks.json").get_json()["keys"]
+    assert len(keys) == 1
+    assert keys[0]["alg"] == "RS256" and keys[0]["kid"]
+    assert client.get("/lti/jwks.json").get_json()["keys"] == keys
