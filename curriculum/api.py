@@ -12,6 +12,9 @@ from werkzeug.exceptions import HTTPException
 
 from curriculum.errors import http_exception_response
 
+#: The OpenAPI security requirement of the views that need an API token.
+SECURED: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+
 
 class ErrorDetailSchema(ma.Schema):
     """The inside of every error answer."""

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 
 from curriculum.accounts.auth import require_role
 from curriculum.accounts.models import Role
+from curriculum.api import SECURED
 from curriculum.db import get_session
 from lti.administration import (
     add_partner,
@@ -46,7 +47,6 @@ platforms_blp = Blueprint("platforms", __name__,
                           description="LMS registrations of the LTI tool (admins only)")
 
 ADMIN = require_role(Role.ADMIN)
-SECURED: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 # Partners -------------------------------------------------------------------------------

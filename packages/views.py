@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from curriculum.accounts.auth import current_user, is_editor, require_role
 from curriculum.accounts.models import Role
-from curriculum.api import page_body, page_schema
+from curriculum.api import SECURED, page_body, page_schema
 from curriculum.db import get_session
 from curriculum.errors import BadRequest, Conflict
 from curriculum.etags import check_if_match, etag_for
@@ -34,7 +34,6 @@ tracks_blp = Blueprint("tracks", __name__, description="The standing curriculum'
 
 EDITOR = require_role(Role.EDITOR)
 PUBLISHER = require_role(Role.PUBLISHER)
-SECURED: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 def _draft_response(slug: str, status: int = 200) -> Any:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from curriculum.accounts.auth import require_role
 from curriculum.accounts.models import Role
-from curriculum.api import page_body, page_schema
+from curriculum.api import SECURED, page_body, page_schema
 from curriculum.db import get_session
 from curriculum.errors import BadRequest
 from curriculum.etags import check_if_match, etag_for
@@ -39,7 +39,6 @@ agencies_blp = Blueprint("agencies", __name__, description="Agencies and partner
 themes_blp = Blueprint("themes", __name__, description="Themes of migration training")
 
 EDITOR = require_role(Role.EDITOR)
-SECURED: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 def _paged(statement: Any, page: int, page_size: int) -> Page:
