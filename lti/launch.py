@@ -14,21 +14,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
-from curriculum.db import insert_unless_present, utcnow
+from curriculum.db import utcnow
 from lti import claims as c
 from lti.claims import ValidatedLaunch
 from lti.errors import LaunchRejected, bad_request, forbidden, unauthorized
-from lti.models import OidcState, Registration, UsedNonce
-from lti.registrations import find_deployment, find_registration, platform_key
+from lti.models import Deployment, OidcState, Registration
+from lti.registrations import find_registration, platform_key
 
 MAX_ID_TOKEN_LENGTH = 64 * 1024
 CLOCK_LEEWAY = timedelta(seconds=60)
-#: A used nonce is kept until its token expires, but no longer than this (a platform may sign
-#: tokens that "expire" centuries from now).
-NONCE_RETENTION = timedelta(days=1)
 STATE_COOKIE_PREFIX = "lti_state_"
 ADMIN_HINT_REGISTRATION = ("Register the platform in this tool (curriculum platform add, or "
                            "Dynamic Registration) with exactly this issuer and client id.")
@@ -46,22 +43,35 @@ def secret_hash(secret: str) -> str:
 
 def find_state(session: Session, state: str) -> OidcState:
     """The unused, unexpired login this launch answers."""
+    row = session.scalar(select(OidcState).where(OidcState.state == _required_state(state)))
+    return check_state(row, utcnow())
+
+
+def _required_state(state: str) -> str:
     if not state:
         raise bad_request("missing_state", "The launch has no state.",
                           "The platform must POST id_token and state to the launch URL "
                           "(the tool's redirect URI).")
-    row = session.scalar(select(OidcState).where(OidcState.state == state))
+    return state
+
+
+def check_state(row: OidcState | None, now: datetime) -> OidcState:
+    """The login state exists, was never used and has not expired."""
     if row is None:
         raise bad_request("unknown_state", "The launch's state is unknown: this tool did not "
                           "start this login, or it was cleaned up long ago.",
                           "Start the launch again from the course.")
     if row.used_at is not None:
-        raise forbidden("state_used", "This launch was already used once; a launch cannot be "
-                        "replayed.", "Start the launch again from the course.")
-    if row.expires_at < utcnow():
+        raise _state_used()
+    if row.expires_at < now:
         raise bad_request("state_expired", "The login took too long and its state expired.",
                           "Start the launch again from the course.")
     return row
+
+
+def _state_used() -> LaunchRejected:
+    return forbidden("state_used", "This launch was already used once; a launch cannot be "
+                     "replayed.", "Start the launch again from the course.")
 
 
 def check_browser(row: OidcState, cookies: Mapping[str, str], storage_secret: str | None
@@ -89,11 +99,11 @@ def read_token(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
                           f"long; at most {MAX_ID_TOKEN_LENGTH} are accepted.",
                           "Reduce the custom parameters the platform sends.")
     try:
-        header = jwt.get_unverified_header(id_token)
-        body = jwt.decode(id_token, options={"verify_signature": False})
+        parsed = jwt.decode_complete(id_token, options={"verify_signature": False})
     except jwt.PyJWTError as error:
         raise bad_request("not_a_jwt", "The id_token is not a JSON Web Token.",
                           "Check that the platform sends an LTI 1.3 launch.") from error
+    header, body = parsed["header"], parsed["payload"]
     if not isinstance(body, dict):
         raise bad_request("not_a_jwt", "The id_token's payload is not a JSON object.",
                           "Check that the platform sends an LTI 1.3 launch.")
@@ -124,18 +134,18 @@ def client_id_of(body: Mapping[str, Any]) -> str:
     return str(azp or audiences[0])
 
 
-def registration_of(session: Session, body: Mapping[str, Any], state: OidcState
+def registration_of(session: Session, body: Mapping[str, Any], registration: Registration
                     ) -> Registration:
-    """The registration the token names, which must be the one the login was for."""
+    """The registration the login was for, which the token must name."""
     issuer, client_id = body.get("iss"), client_id_of(body)
     if not isinstance(issuer, str) or not issuer:
         raise bad_request("missing_iss", "The id_token has no issuer (iss).",
                           "The platform must send its issuer.")
-    registration = find_registration(session, issuer, client_id)
-    if registration is None:
-        raise bad_request("unknown_registration", f"This tool has no registration for issuer "
-                          f"{issuer} with client id {client_id}.", ADMIN_HINT_REGISTRATION)
-    if registration.id != state.registration_id:
+    if (issuer.rstrip("/"), client_id) != (registration.issuer, registration.client_id):
+        if find_registration(session, issuer, client_id) is None:
+            raise bad_request("unknown_registration", f"This tool has no registration for "
+                              f"issuer {issuer} with client id {client_id}.",
+                              ADMIN_HINT_REGISTRATION)
         raise unauthorized("registration_mismatch", "The id_token names another platform than "
                            "the login that started this launch.",
                            "Start the launch again from the course.")
@@ -179,21 +189,21 @@ def verify_signature(session: Session, id_token: str, header: Mapping[str, Any],
     return verified
 
 
-def use_nonce(session: Session, body: Mapping[str, Any], state: OidcState,
-              registration: Registration, now: datetime) -> None:
-    """The token's nonce is the login's, and it is used now, once, for every process."""
-    nonce = body.get("nonce")
-    if nonce != state.nonce:
+def use_state(session: Session, body: Mapping[str, Any], state: OidcState, now: datetime
+              ) -> None:
+    """The token carries the login's nonce, and the login is used up now, for every process.
+
+    The nonce is made afresh by each login and kept in its state row, so using the state up
+    (a conditional ``UPDATE`` that only one transaction can win) uses the nonce up too: a
+    replayed token either comes with its used state or with another login's nonce.
+    """
+    if body.get("nonce") != state.nonce:
         raise forbidden("nonce_mismatch", "The launch token's nonce is not the one this login "
                         "sent to the platform.", "Start the launch again from the course.")
-    lifetime = min(max(int(body["exp"]) - now.timestamp(), 0),
-                   NONCE_RETENTION.total_seconds())
-    if not insert_unless_present(session, UsedNonce, {
-            "registration_id": registration.id, "nonce": str(nonce),
-            "expires_at": now + timedelta(seconds=lifetime) + CLOCK_LEEWAY}):
-        raise forbidden("nonce_replayed", "This launch token was already used; a launch "
-                        "cannot be replayed.", "Start the launch again from the course.")
-    state.used_at = now
+    used = session.execute(update(OidcState).where(
+        OidcState.id == state.id, OidcState.used_at.is_(None)).values(used_at=now))
+    if not used.rowcount:  # type: ignore[attr-defined]  # a CursorResult
+        raise _state_used()
 
 
 def check_message(body: Mapping[str, Any]) -> None:
@@ -241,22 +251,47 @@ def check_message(body: Mapping[str, Any]) -> None:
                               "LTI resource links.", "Use a placement that accepts them.")
 
 
+def launch_rows(session: Session, state: str, deployment_id: Any
+                ) -> tuple[OidcState | None, Registration | None, Deployment | None]:
+    """The login state, its registration and the deployment the token names, in one query."""
+    wanted = str(deployment_id) if deployment_id not in (None, "") else None
+    found = session.execute(
+        select(OidcState, Registration, Deployment)
+        .join(Registration, Registration.id == OidcState.registration_id)
+        .outerjoin(Deployment, and_(Deployment.registration_id == Registration.id,
+                                    Deployment.deployment_id == wanted))
+        .where(OidcState.state == state)).first()
+    return (found[0], found[1], found[2]) if found else (None, None, None)
+
+
 def validate_launch(session: Session, *, id_token: str, state: str,
                     cookies: Mapping[str, str], storage_secret: str | None = None
                     ) -> ValidatedLaunch:
-    """Every check of a launch; the first that fails raises :class:`LaunchRejected`."""
+    """Every check of a launch; the first that fails raises :class:`LaunchRejected`.
+
+    The token is parsed (not trusted) first only to name the deployment the one query looks
+    up; a token that cannot be parsed is refused after the state checks, as before.
+    """
     now = utcnow()
-    row = find_state(session, state)
+    unreadable: LaunchRejected | None = None
+    try:
+        header, unverified = read_token(id_token)
+    except LaunchRejected as rejected:
+        header, unverified, unreadable = {}, {}, rejected
+    row, registration, deployment = launch_rows(
+        session, _required_state(state), unverified.get(c.DEPLOYMENT_ID))
+    row = check_state(row, now)
     check_browser(row, cookies, storage_secret)
-    header, unverified = read_token(id_token)
-    registration = registration_of(session, unverified, row)
+    if unreadable is not None:
+        raise unreadable
+    assert registration is not None  # the state row's foreign key
+    registration = registration_of(session, unverified, registration)
     body = verify_signature(session, id_token, header, registration)
-    use_nonce(session, body, row, registration, now)
+    use_state(session, body, row, now)
     deployment_id = body.get(c.DEPLOYMENT_ID)
     if not deployment_id:
         raise bad_request("missing_deployment_id", "The launch has no deployment_id.",
                           "The platform must send deployment_id.")
-    deployment = find_deployment(registration, str(deployment_id))
     if deployment is None:
         raise forbidden("unknown_deployment", f"The deployment id {deployment_id} is not "
                         f"registered for issuer {registration.issuer} (client id "

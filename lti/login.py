@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session
 from curriculum.db import utcnow
 from lti.errors import bad_request, forbidden
 from lti.launch import ADMIN_HINT_REGISTRATION, secret_hash, state_cookie_name
-from lti.models import OidcState, UsedNonce
+from lti.models import OidcState
 from lti.registrations import find_registration
 
 STATE_LIFETIME = timedelta(minutes=10)
-#: Expired states and nonces are deleted by about one login in this many: they are refused
-#: anyway (by their expiry, and the tokens they served by their ``exp``), so deleting them is
-#: housekeeping, not worth two statements on every login.
+#: Expired states are deleted by about one login in this many: they are refused anyway (by
+#: their expiry), so deleting them is housekeeping, not worth a statement on every login.
 CLEANUP_ONE_LOGIN_IN = 32
 MAX_PARAM_LENGTH = 4096
 
@@ -51,9 +50,8 @@ def _param(params: Mapping[str, str], name: str, *, required: bool = False) -> s
 
 
 def forget_expired(session: Session, now: datetime) -> None:
-    """Delete the states and used nonces that have expired."""
+    """Delete the login states that have expired (with them, their nonces)."""
     session.execute(delete(OidcState).where(OidcState.expires_at < now))
-    session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
 
 
 def start_login(session: Session, params: Mapping[str, str], *, launch_url: str,

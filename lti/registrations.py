@@ -129,12 +129,6 @@ def find_registration(session: Session, issuer: str, client_id: str | None
     return candidates[0] if len(candidates) == 1 else None
 
 
-def find_deployment(registration: Registration, deployment_id: str) -> Deployment | None:
-    """A deployment of the registration by its platform id."""
-    return next((d for d in registration.deployments if d.deployment_id == deployment_id),
-                None)
-
-
 # Platform key sets ----------------------------------------------------------------------
 
 

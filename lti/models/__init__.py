@@ -10,7 +10,6 @@ from lti.models.launches import (
     OidcState,
     ResourceLink,
     ResourceLinkUser,
-    UsedNonce,
 )
 from lti.models.registrations import (
     Deployment,
@@ -25,5 +24,5 @@ from lti.models.registrations import (
 __all__ = [
     "Deployment", "KeyStatus", "LaunchFailure", "LaunchSession", "LineItem", "LmsContext",
     "LmsUser", "Membership", "OidcState", "Partner", "PartnerKind", "Registration",
-    "RegistrationInvitation", "ResourceLink", "ResourceLinkUser", "ToolKey", "UsedNonce",
+    "RegistrationInvitation", "ResourceLink", "ResourceLinkUser", "ToolKey",
 ]

@@ -156,19 +156,6 @@ class OidcState(Base):
     used_at: Mapped[datetime | None]
 
 
-class UsedNonce(Base):
-    """An id_token nonce that was used once; a second use is a replay."""
-
-    __tablename__ = "lti_used_nonces"
-    __table_args__ = (UniqueConstraint("registration_id", "nonce"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(
-        ForeignKey("lti_registrations.id", ondelete="CASCADE"))
-    nonce: Mapped[str] = mapped_column(String(255))
-    expires_at: Mapped[datetime] = mapped_column(index=True)
-
-
 class LaunchSession(Base):
     """A validated launch: the pages that follow it find who, where and what by its id."""
 
