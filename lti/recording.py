@@ -131,8 +131,12 @@ def record_resource_link(session: Session, launch: ValidatedLaunch,
     if title:
         values["title"] = title
     ags = launch.claim(c.AGS_ENDPOINT)
-    if isinstance(ags, dict) and ags.get("lineitem"):
-        values["lineitem_url"] = _text(ags["lineitem"], 2000)
+    if isinstance(ags, dict):
+        if ags.get("lineitem"):
+            values["lineitem_url"] = _text(ags["lineitem"], 2000)
+        scopes = ags.get("scope")
+        values["ags_scopes"] = ([str(scope)[:200] for scope in scopes][:10]
+                                if isinstance(scopes, list) else [])
     key = {"registration_id": launch.registration_id,
            "resource_link_id": str(launch.resource_link["id"])[:255]}
     values.update(content_binding(launch.custom))

@@ -14,8 +14,15 @@ PACKAGE_FIELDS = (
 MODULE_FIELDS = (
     "title", "kind", "summary", "learning_objectives", "owner_agency", "partner_agencies",
     "themes", "audience", "level", "languages", "duration_minutes", "delivery_mode",
-    "year_first_offered", "url", "content_html", "licence", "sources", "retired",
+    "year_first_offered", "url", "content_html", "licence", "completed_when", "sources", "retired",
 )
+
+#: Fields added to module snapshots later, with the value older snapshots meant.
+MODULE_FIELD_DEFAULTS = {"completed_when": "marked"}
+
+
+def _field(module: dict[str, Any], field: str) -> Any:
+    return module.get(field, MODULE_FIELD_DEFAULTS.get(field))
 
 
 def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -52,7 +59,8 @@ def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             requirement_changed.append({"slug": slug, "title": after["title"],
                                         "from": before["required"], "to": after["required"]})
         old_module, new_module = old_items[slug][2]["module"], new_items[slug][2]["module"]
-        changed_fields = [f for f in MODULE_FIELDS if old_module.get(f) != new_module.get(f)]
+        changed_fields = [f for f in MODULE_FIELDS
+                          if _field(old_module, f) != _field(new_module, f)]
         if changed_fields:
             changed.append({"slug": slug, "title": new_module["title"], "fields": changed_fields})
     order = {slug: index for index, slug in enumerate(new_items)}

@@ -130,6 +130,7 @@ class ModuleContentSchema(ma.Schema):
     url = ma.fields.String(allow_none=True)
     content_html = ma.fields.String(allow_none=True)
     licence = ma.fields.String(allow_none=True)
+    completed_when = ma.fields.String(load_default="marked", dump_default="marked")
     sources = ma.fields.List(ma.fields.String())
     retired = ma.fields.Boolean()
 

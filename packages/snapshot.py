@@ -42,6 +42,7 @@ def module_snapshot(module: Module) -> dict[str, Any]:
         "url": module.url,
         "content_html": module.content_html,
         "licence": module.licence,
+        "completed_when": module.completed_when,
         "sources": list(module.sources or []),
         "retired": module.is_retired,
     }

@@ -53,6 +53,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "url": ("url",),
     "content_html": ("content_html",),
     "licence": ("licence", "license"),
+    "completed_when": ("completed_when",),
     "sources": ("sources", "source"),
     "source_confidence": ("source_confidence", "confidence"),
 }

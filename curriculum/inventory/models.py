@@ -152,6 +152,9 @@ class Module(Base):
     url: Mapped[str | None] = mapped_column(String(2000))
     content_html: Mapped[str | None] = mapped_column(Text)
     licence: Mapped[str | None] = mapped_column(String(300))
+    #: ``marked`` (the learner marks it complete) or ``opened`` (opening it is enough).
+    completed_when: Mapped[str] = mapped_column(String(10), default="marked",
+                                                server_default="marked")
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
     source_confidence: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[ModuleStatus] = mapped_column(

@@ -9,6 +9,7 @@ import marshmallow as ma
 from curriculum.fields import HttpUrl, LanguageCode, Slug, Text, TextList
 from curriculum.inventory.models import AGENCY_SLUG_LENGTH, ModuleKind
 from curriculum.inventory.vocabulary import (
+    COMPLETED_WHEN,
     CONFIDENCE,
     DELIVERY_MODES,
     EARLIEST_YEAR,
@@ -100,6 +101,10 @@ class ModuleInputSchema(ma.Schema):
     content_html = Text(max_length=500_000, multiline=True, allow_none=True,
                         metadata={"description": "HTML; sanitised before it is stored"})
     licence = Text(max_length=300, allow_none=True)
+    completed_when = ma.fields.String(
+        allow_none=True, validate=ma.validate.OneOf(COMPLETED_WHEN),
+        metadata={"description": "How a learner completes it: 'marked' (the default: they "
+                                 "mark it complete) or 'opened' (opening it is enough)"})
     sources = TextList(item_max=2000, max_items=40)
     source_confidence = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(CONFIDENCE))
 
@@ -136,6 +141,7 @@ class ModuleSchema(ma.Schema):
     url = ma.fields.String(allow_none=True, metadata={"description": "The offering's own page"})
     is_hosted = ma.fields.Boolean(metadata={"description": "Whether the content is hosted here"})
     licence = ma.fields.String(allow_none=True)
+    completed_when = ma.fields.String()
     sources = ma.fields.List(ma.fields.String())
     source_confidence = ma.fields.String(allow_none=True)
     status = ma.fields.Function(lambda m: m.status.value)

@@ -23,6 +23,7 @@ from curriculum.inventory.models import (
     Theme,
     audience_key,
 )
+from curriculum.inventory.vocabulary import COMPLETED_WHEN
 from curriculum.text import (
     clean_line,
     is_slug,
@@ -35,7 +36,7 @@ from curriculum.text import (
 MODULE_SCALAR_FIELDS = (
     "title", "kind", "summary", "learning_objectives", "level", "duration_minutes",
     "delivery_mode", "year_first_offered", "url", "content_html", "licence", "sources",
-    "source_confidence",
+    "source_confidence", "completed_when",
 )
 
 
@@ -291,6 +292,7 @@ def module_values(module: Module) -> dict[str, Any]:
         "url": module.url,
         "content_html": module.content_html,
         "licence": module.licence,
+        "completed_when": module.completed_when,
         "sources": list(module.sources or []),
         "source_confidence": module.source_confidence,
         "status": module.status.value,
@@ -309,6 +311,8 @@ def _apply_module_fields(module: Module, data: Mapping[str, Any], references: Re
             value = ModuleKind(value)
         elif field in ("learning_objectives", "sources"):
             value = [item for item in (clean_line(v) for v in value or []) if item]
+        elif field == "completed_when":
+            value = value or COMPLETED_WHEN[0]
         setattr(module, field, value)
     if "partner_agencies" in data:
         partners = _unique([references.agency(ref, "partner_agencies")

@@ -13,6 +13,8 @@ DELIVERY_MODES = (
     "toolkit",
 )
 CONFIDENCE = ("high", "medium", "low")
+#: How a learner completes a module: by marking it complete, or by opening it.
+COMPLETED_WHEN = ("marked", "opened")
 EARLIEST_YEAR = 1945
 
 

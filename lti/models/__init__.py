@@ -11,6 +11,7 @@ from lti.models.launches import (
     ResourceLink,
     ResourceLinkUser,
 )
+from lti.models.progress import ModuleProgress, OutgoingScore, ScoreState
 from lti.models.registrations import (
     Deployment,
     KeyStatus,
@@ -23,6 +24,7 @@ from lti.models.registrations import (
 
 __all__ = [
     "Deployment", "KeyStatus", "LaunchFailure", "LaunchSession", "LineItem", "LmsContext",
-    "LmsUser", "Membership", "OidcState", "Partner", "PartnerKind", "Registration",
-    "RegistrationInvitation", "ResourceLink", "ResourceLinkUser", "ToolKey",
+    "LmsUser", "Membership", "ModuleProgress", "OidcState", "OutgoingScore", "Partner",
+    "PartnerKind", "Registration", "RegistrationInvitation", "ResourceLink", "ResourceLinkUser",
+    "ScoreState", "ToolKey",
 ]

@@ -1,6 +1,6 @@
 """What launches name (users, courses, placed links, roles) and the launch flow's own state.
 
-OIDC state, used nonces and launch sessions live here, in the database, so that any process
+OIDC states (with their nonces) and launch sessions live here, in the database, so that any process
 can serve any step of a launch and a replayed launch is refused everywhere.
 """
 
@@ -82,6 +82,8 @@ class ResourceLink(Base):
     module_slug: Mapped[str | None] = mapped_column(String(120))
     version_number: Mapped[int | None]
     lineitem_url: Mapped[str | None] = mapped_column(String(2000))
+    #: The AGS scopes the platform granted on the last launch of this link.
+    ags_scopes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     package: Mapped[Package | None] = relationship()
@@ -135,6 +137,10 @@ class ResourceLinkUser(Base):
     first_launch_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_launch_at: Mapped[datetime] = mapped_column(default=utcnow)
     launch_count: Mapped[int] = mapped_column(default=1)
+    #: When the learner met the link's completion rule.
+    completed_at: Mapped[datetime | None]
+    #: The timestamp of the newest score queued for this learner and link.
+    score_timestamp: Mapped[datetime | None]
 
     user: Mapped[LmsUser] = relationship(lazy="joined", innerjoin=True)
 
