@@ -1,4 +1,4 @@
-"""``curriculum certificate`` (issue, verify, pdf)."""
+"""``curriculum certificate`` (issue, verify, pdf) and ``curriculum catalogue-pdf``."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from curriculum.db import get_database
 from curriculum.errors import AppError
 from curriculum.formatting import format_date
+from exports.catalogue import render_catalogue_pdf
 from exports.certificates import (
     certificate_pdf,
     find_certificate,
@@ -93,6 +94,24 @@ def pdf_command(code: str, output: Path) -> None:
         raise click.ClickException(error.message) from error
     output.write_bytes(pdf)
     click.echo(f"Wrote {output} ({len(pdf) // 1024} KiB).", err=True)
+
+
+@click.command("catalogue-pdf")
+@with_appcontext
+@click.option("--lang", default="en", show_default=True, help=LANG_HELP)
+@click.option("-o", "--output", required=True,
+              type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def catalogue_pdf_command(lang: str, output: Path) -> None:
+    """Write the curriculum catalogue: every track and its packages (rendered once, then kept
+    until a track or package changes)."""
+    try:
+        with get_database().transaction() as session:
+            rendered = render_catalogue_pdf(session, lang.strip().lower(), base_url=_base_url())
+            output.write_bytes(rendered.pdf)
+    except AppError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Wrote the catalogue ({lang}) to {output} ({rendered.size // 1024} KiB).",
+               err=True)
 
 
 def _base_url() -> str:

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from curriculum.db import get_session
 from curriculum.errors import ValidationFailed
+from exports.catalogue import catalogue_filename, render_catalogue_pdf
 from exports.certificates import (
     certificate_etag,
     certificate_filename,
@@ -51,6 +52,15 @@ def syllabus_pdf(slug: str) -> ResponseReturnValue:
         rendered.etag, lambda: rendered.pdf,
         filename=syllabus_filename(version.snapshot, version.number, lang),
         cache_control=CACHE_VERSIONED if raw_version else CACHE_NEWEST)
+
+
+@bp.get("/catalogue.pdf")
+def catalogue_pdf() -> ResponseReturnValue:
+    """The curriculum catalogue: every track and its packages in one PDF (``?lang=xx``)."""
+    lang = _requested_lang()
+    rendered = render_catalogue_pdf(get_session(), lang, base_url=current_app.config["BASE_URL"])
+    return _pdf_response(rendered.etag, lambda: rendered.pdf,
+                         filename=catalogue_filename(lang), cache_control=CACHE_NEWEST)
 
 
 @bp.get("/certificates")
