@@ -20,7 +20,7 @@ from exports.models import Certificate
 from exports.pdf import renders_done
 from packages import services
 from packages.models import PackageVersion
-from tests.exports.conftest import flat, page_texts, pdf_reader
+from tests.exports.conftest import page_texts, pdf_reader
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -267,7 +267,8 @@ def test_the_certificate_renders_in_each_language(client: FlaskClient, session: 
     reader = pdf_reader(certificate_pdf(client, certificate))
     text = page_texts(reader)[0]
     assert len(reader.pages) == 1
-    assert flat(TITLES[lang]).upper() in text.upper()
+    # Set in spaced capitals: compare letters only.
+    assert TITLES[lang].upper().replace(" ", "") in text.upper().replace(" ", "")
     assert "Amina Diallo" in text and format_code(certificate.code) in text
     assert reader.trailer["/Root"]["/Lang"] == lang
     assert "□" not in text and "\ufffd" not in text
