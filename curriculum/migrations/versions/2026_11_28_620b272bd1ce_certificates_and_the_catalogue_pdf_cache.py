@@ -1,7 +1,7 @@
 """Certificates of completion (with their PDF) and the catalogue PDF cache
 
 Revision ID: 620b272bd1ce
-Revises: 4bfbb5326382
+Revises: 50547d857bf4
 Create Date: 2026-11-28 02:36:04.744431
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '620b272bd1ce'
-down_revision = '4bfbb5326382'
+down_revision = '50547d857bf4'
 branch_labels = None
 depends_on = None
 
