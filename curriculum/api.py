@@ -49,12 +49,19 @@ class PageArgsSchema(ma.Schema):
 
 
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
-    """A page envelope schema ``{items, page, page_size, total, pages}`` for ``item_schema``."""
+    """A page envelope schema ``{items, page, page_size, total, total_is_exact, pages}`` for
+    ``item_schema``."""
     return type(name, (ma.Schema,), {
         "items": ma.fields.List(ma.fields.Nested(item_schema)),
         "page": ma.fields.Integer(),
         "page_size": ma.fields.Integer(),
-        "total": ma.fields.Integer(),
+        "total": ma.fields.Integer(metadata={
+            "description": "How many items there are in all; when `total_is_exact` is false, "
+                           "a lower bound (counting stopped there)"}),
+        "total_is_exact": ma.fields.Boolean(metadata={
+            "description": "False when `total` is a lower bound: a search counts its matches "
+                           "up to 1,000 past the page's offset. `pages` then counts the pages "
+                           "up to that figure, so a next page is always there to ask for"}),
         "pages": ma.fields.Integer(),
         "__doc__": f"One page of {item_schema.__name__.removesuffix('Schema')} items.",
     })
@@ -63,7 +70,7 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
 def page_body(page: Any) -> dict[str, Any]:
     """The envelope of a :class:`curriculum.inventory.search.Page`."""
     return {"items": page.items, "page": page.page, "page_size": page.page_size,
-            "total": page.total, "pages": page.pages}
+            "total": page.total, "total_is_exact": page.total_is_exact, "pages": page.pages}
 
 
 def schema_name(schema: type[ma.Schema] | ma.Schema) -> str:

@@ -7,7 +7,7 @@ from an FTS5 trigram table kept in step by triggers (see the first migration).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Select, func, literal_column, or_, select, text
@@ -29,9 +29,9 @@ from curriculum.inventory.models import (
 MAX_QUERY_TERMS = 8
 #: Substrings shorter than this cannot be looked up in a trigram index.
 TRIGRAM_LENGTH = 3
-#: Up to this many matches a search cuts the page from their ids; beyond it the page is read in
-#: title order (see :func:`search_modules`).
-SMALL_RESULT = 1000
+#: Matches past a page's offset are counted up to this many; beyond it the total is a lower
+#: bound and the page is read in title order (see :func:`find_module_ids`).
+EXACT_TOTAL_LIMIT = 1000
 #: How likely SQLite's planner is told a module is active.
 ACTIVE_LIKELIHOOD = "0.9375"
 
@@ -61,17 +61,23 @@ class ModuleQuery:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of results and the total they come from."""
+    """One page of results and the total they come from.
+
+    ``total_is_exact`` false says that at least ``total`` match (counting stopped there).
+    """
 
     items: list[Any]
     page: int
     page_size: int
     total: int
+    total_is_exact: bool = True
 
     @property
     def pages(self) -> int:
-        """How many pages there are in all."""
-        return max(1, -(-self.total // self.page_size))
+        """How many pages there are in all (when the total is a lower bound, at least one more
+        than this one)."""
+        pages = max(1, -(-self.total // self.page_size))
+        return pages if self.total_is_exact else max(pages, self.page + 1)
 
 
 def _escape_like(term: str) -> str:
@@ -185,39 +191,50 @@ def filtered_modules(session: Session, query: ModuleQuery) -> Select[Module]:
     return select(Module).where(*search_conditions(session, query))
 
 
-def search_modules(session: Session, query: ModuleQuery, *, page: int, page_size: int) -> Page:
-    """One page of the modules matching ``query``, ordered by title, and their total.
+def find_module_ids(session: Session, query: ModuleQuery, *, page: int, page_size: int) -> Page:
+    """One page of the ids of the modules matching ``query``, in title order, and their total.
 
-    A search with a text query or a filter finds its matches in one pass: the ids of the
-    matches (a common table expression) give both the total and the first ``SMALL_RESULT``
-    ids. When that is all of them, the page is cut from them by primary key, so a selective
-    search never walks the title index looking for matches that are not there. Otherwise, and
-    for the plain list, the page is read in title order from ix_modules_status_title, which
-    stops as soon as the page is full. A page past the last one costs no query.
+    Matches are counted up to ``EXACT_TOTAL_LIMIT`` past the page's offset, never further, so
+    a broad search costs the same on any inventory. Beyond that figure the total is a lower
+    bound (``total_is_exact`` false) that still leaves a next page to ask for.
+
+    A search with a text query or a filter reads the ids of its first matches, in any order
+    the planner likes (the text index, a filter's index), and sorts them by title. When that
+    is all of them, the page is cut from them, so a selective search never walks the title
+    index looking for matches that are not there. Otherwise, and for the plain list, the page
+    is read in title order from ix_modules_status_title, which stops as soon as it is full.
     """
     criteria = _criteria(session, query)
-    conditions = _status_conditions(session, query, in_title_order=False) + criteria
     offset = (page - 1) * page_size
-    ids: list[int] | None = None
+    limit = offset + EXACT_TOTAL_LIMIT
     if criteria:
-        matches = select(Module.id).where(*conditions).cte("matches")
-        rows = session.execute(
-            select(matches.c.id, select(func.count()).select_from(matches).scalar_subquery())
-            .limit(SMALL_RESULT)
-        ).all()
-        total = rows[0][1] if rows else 0
-        if total <= SMALL_RESULT:
-            ids = [row[0] for row in rows]
+        first = (select(Module.id, Module.title)
+                 .where(*_status_conditions(session, query, in_title_order=False), *criteria)
+                 .limit(limit + 1).subquery("first_matches"))
+        ids = list(session.scalars(select(first.c.id).order_by(first.c.title, first.c.id)))
+        if len(ids) <= limit:
+            return Page(items=ids[offset:offset + page_size], page=page, page_size=page_size,
+                        total=len(ids))
+        total = len(ids)
     else:
-        total = session.scalar(select(func.count()).select_from(Module).where(*conditions)) or 0
-    if offset >= total:
-        return Page(items=[], page=page, page_size=page_size, total=total)
-    if ids is not None:
-        statement = select(Module).where(Module.id.in_(ids))
-    else:
-        statement = select(Module).where(
-            *_status_conditions(session, query, in_title_order=True), *criteria)
-    items = list(session.scalars(
-        statement.order_by(Module.title, Module.id).limit(page_size).offset(offset)
-    ))
-    return Page(items=items, page=page, page_size=page_size, total=total)
+        first = select(Module.id).where(*_status_conditions(
+            session, query, in_title_order=True)).limit(limit + 1).subquery("first_matches")
+        total = session.scalar(select(func.count()).select_from(first)) or 0
+        if total <= offset:
+            return Page(items=[], page=page, page_size=page_size, total=total)
+    ids = list(session.scalars(
+        select(Module.id)
+        .where(*_status_conditions(session, query, in_title_order=True), *criteria)
+        .order_by(Module.title, Module.id).limit(page_size).offset(offset)))
+    return Page(items=ids, page=page, page_size=page_size, total=min(total, limit),
+                total_is_exact=total <= limit)
+
+
+def search_modules(session: Session, query: ModuleQuery, *, page: int, page_size: int) -> Page:
+    """One page of the modules matching ``query`` (ORM objects), as :func:`find_module_ids`."""
+    found = find_module_ids(session, query, page=page, page_size=page_size)
+    if not found.items:
+        return found
+    modules = {module.id: module
+               for module in session.scalars(select(Module).where(Module.id.in_(found.items)))}
+    return replace(found, items=[modules[module_id] for module_id in found.items])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from flask import request
+from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from curriculum.db import get_session
 from curriculum.errors import BadRequest
 from curriculum.etags import check_if_match, etag_for
 from curriculum.inventory import importing, services
+from curriculum.inventory.documents import module_documents
 from curriculum.inventory.models import Agency, Theme
 from curriculum.inventory.schemas import (
     AgencyCreateSchema,
@@ -32,7 +34,7 @@ from curriculum.inventory.schemas import (
     ThemeSchema,
     ThemeUpdateSchema,
 )
-from curriculum.inventory.search import ModuleQuery, Page, search_modules
+from curriculum.inventory.search import ModuleQuery, Page, find_module_ids
 
 modules_blp = Blueprint("modules", __name__, description="The inventory of existing modules")
 agencies_blp = Blueprint("agencies", __name__, description="Agencies and partner organisations")
@@ -57,11 +59,14 @@ class Modules(MethodView):
 
     @modules_blp.arguments(ModuleQueryArgsSchema, location="query")
     @modules_blp.response(200, page_schema(ModuleSchema, "ModulePageSchema"))
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Search modules: a text query ``q`` and filters, a page at a time."""
         page, page_size = args.pop("page"), args.pop("page_size")
-        return page_body(search_modules(get_session(), ModuleQuery(**args),
-                                        page=page, page_size=page_size))
+        session = get_session()
+        found = find_module_ids(session, ModuleQuery(**args), page=page, page_size=page_size)
+        # The documents are built as ModuleSchema dumps them (see inventory.documents): a
+        # Response passes flask-smorest's dump untouched.
+        return jsonify(page_body(replace(found, items=module_documents(session, found.items))))
 
     @EDITOR
     @modules_blp.arguments(ModuleInputSchema)

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from curriculum.inventory import search
 from curriculum.inventory.services import create_module, get_module, retire_module
 from tests.helpers import error_of
 
@@ -57,8 +58,50 @@ def slugs(anonymous, **query: Any) -> list[str]:
 def test_the_list_is_an_envelope_of_items_page_page_size_total_and_pages(anonymous, inventory):
     body = anonymous.get("/modules").get_json()
 
-    assert set(body) == {"items", "page", "page_size", "total", "pages"}
+    assert set(body) == {"items", "page", "page_size", "total", "total_is_exact", "pages"}
     assert (body["page"], body["page_size"], body["total"], body["pages"]) == (1, 20, 7, 1)
+    assert body["total_is_exact"] is True
+
+
+@pytest.fixture
+def count_up_to_3(monkeypatch) -> None:
+    """Searches count their matches up to 3 past the page's offset (1,000 in production)."""
+    monkeypatch.setattr(search, "EXACT_TOTAL_LIMIT", 3)
+
+
+@pytest.mark.parametrize("query", [{}, {"q": "a"}, {"owner": "iom"}, {"status": "all"}])
+def test_past_the_counting_limit_the_total_is_a_lower_bound(
+        anonymous, inventory, count_up_to_3, query):
+    body = anonymous.get(f"/modules?{urlencode({'page_size': 2, **query})}").get_json()
+
+    assert (body["total"], body["total_is_exact"], body["pages"]) == (3, False, 2)
+    assert len(body["items"]) == 2
+
+
+@pytest.mark.parametrize("query", [{}, {"q": "a"}, {"owner": "iom"}, {"status": "all"}])
+def test_paging_on_past_the_counting_limit_reaches_every_match_in_order(
+        anonymous, inventory, count_up_to_3, query):
+    everything = slugs(anonymous, **query)
+    seen, page, pages = [], 1, 1
+    while page <= pages:
+        body = anonymous.get(
+            f"/modules?{urlencode({'page_size': 2, 'page': page, **query})}").get_json()
+        seen += [item["slug"] for item in body["items"]]
+        pages = body["pages"]
+        page += 1
+
+    assert len(everything) > 3
+    assert seen == everything
+    assert body["total_is_exact"] is True
+    assert body["total"] == len(everything)
+
+
+def test_within_the_counting_limit_the_total_is_exact(anonymous, inventory, count_up_to_3):
+    body = anonymous.get("/modules?agency=iom&page_size=2").get_json()
+    more = anonymous.get("/modules?agency=iom&page_size=2&page=2").get_json()
+
+    assert (body["total"], body["total_is_exact"]) == (3, False)
+    assert (more["total"], more["total_is_exact"], more["pages"]) == (5, True, 3)
 
 
 def test_the_list_is_ordered_by_title_and_leaves_out_retired_modules(anonymous, inventory):

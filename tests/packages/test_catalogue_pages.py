@@ -2,6 +2,8 @@
 
 import pytest
 
+from curriculum.inventory import search
+
 
 @pytest.fixture
 def demo(runner):
@@ -71,3 +73,12 @@ def test_bad_search_filters_get_a_clear_page(client, demo):
     response = client.get("/catalogue/modules?page=0", headers={"Accept": "text/html"})
     assert response.status_code == 400
     assert "not valid" in response.get_data(as_text=True)
+
+
+def test_the_inventory_page_says_when_it_stopped_counting(client, demo, monkeypatch):
+    monkeypatch.setattr(search, "EXACT_TOTAL_LIMIT", 5)
+
+    html = page(client, "/catalogue/modules?q=migration")
+
+    assert "More than 5 modules found." in html
+    assert "Next</a>" in html

@@ -2,6 +2,7 @@
 
 import pytest
 
+from curriculum.inventory import search
 from tests.helpers import QueryCounter, module_data, package_data
 
 
@@ -45,3 +46,25 @@ def test_a_module_search_page_costs_the_same_for_3_or_30_results(connection, api
         assert len(body["items"]) == page_size
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("limit", [1000, 5])
+def test_a_module_search_costs_the_same_for_3_or_30_matches(
+        monkeypatch, connection, api, anonymous, limit):
+    """Also when the matches are more than a search counts (the total is then a lower bound)."""
+    monkeypatch.setattr(search, "EXACT_TOTAL_LIMIT", limit)
+    for index in range(30):
+        api.post("/modules", module_data(f"Protection course {index}",
+                                         partner_agencies=["UNHCR"], themes=["protection"]))
+    for index in range(3):
+        api.post("/modules", module_data(f"Statelessness course {index}",
+                                         partner_agencies=["UNHCR"], themes=["protection"]))
+    counts = []
+    for q in ("statelessness", "course"):
+        with QueryCounter(connection) as counter:
+            body = anonymous.get(f"/modules?q={q}&agency=unhcr&page_size=3").get_json()
+        assert len(body["items"]) == 3
+        counts.append(counter.count)
+    assert body["total_is_exact"] is (limit > 33)
+    assert counts[1] - counts[0] == (0 if limit > 33 else 1), counts
+    assert counts[1] <= 8
