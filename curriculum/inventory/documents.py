@@ -80,7 +80,8 @@ def module_documents(session: Session, ids: list[int]) -> list[dict[str, Any]]:
                func.coalesce(func.length(Module.content_html), 0) > 0, Module.licence,
                Module.sources, Module.source_confidence, Module.status, Module.retired_at,
                Module.revision, Module.created_at, Module.updated_at,
-               owner.slug, owner.code, owner.name, owner.url, owner.is_gmg_member)
+               owner.slug, owner.code, owner.name, owner.url, owner.is_gmg_member,
+               Module.completed_when)
         .join(owner, owner.id == Module.owner_agency_id)
         .where(Module.id.in_(ids)))
     links = _links(session, ids)
@@ -97,7 +98,7 @@ def module_documents(session: Session, ids: list[int]) -> list[dict[str, Any]]:
             "level": row[6], "languages": links["languages"].get(module_id, []),
             "duration_minutes": row[7], "delivery_mode": row[8], "year_first_offered": row[9],
             "url": row[10], "is_hosted": bool(row[11]), "licence": row[12],
-            "sources": list(row[13] or []), "source_confidence": row[14],
+            "completed_when": row[25], "sources": list(row[13] or []), "source_confidence": row[14],
             "status": row[15].value, "retired_at": _moment(row[16]), "revision": row[17],
             "created_at": _moment(row[18]), "updated_at": _moment(row[19]),
         }
