@@ -48,10 +48,10 @@ def enqueue_missing_syllabi(session: Session) -> int:
     newest = select(PackageVersion.id).join(Package, and_(
         Package.id == PackageVersion.package_id,
         Package.latest_version_number == PackageVersion.number))
-    rendered = set(session.execute(
+    rendered = {(version_id, lang) for version_id, lang in session.execute(
         select(RenderedSyllabus.package_version_id, RenderedSyllabus.lang).where(
             RenderedSyllabus.template_revision == template_revision(),
-            RenderedSyllabus.package_version_id.in_(newest))).tuples())
+            RenderedSyllabus.package_version_id.in_(newest)))}
     missing = [(version_id, lang) for version_id in session.scalars(newest)
                for lang in SYLLABUS_LANGUAGES if (version_id, lang) not in rendered]
     for version_id, lang in missing:

@@ -20,7 +20,7 @@ from exports.syllabus import catalogue_url, syllabus_filename
 from packages import services
 from packages.models import PackageVersion
 
-bp = Blueprint("exports", __name__)
+bp = Blueprint("exports", __name__, template_folder="templates")
 
 #: A numbered version never changes; "the newest" changes when a version is published.
 CACHE_VERSIONED = "public, max-age=86400"

@@ -22,4 +22,5 @@ def worker_command(once: bool, poll_seconds: float | None) -> None:
     with stopping_on_signals(worker):
         ran = worker.run(once=once)
     if once:
-        click.echo(f"{ran} job{'' if ran == 1 else 's'} run.", err=True)
+        # Attempts, not distinct jobs: a job retried twice counts three times.
+        click.echo(f"{ran} job run{'' if ran == 1 else 's'}.", err=True)
