@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, defer, undefer
 
 from curriculum.db import insert_unless_present, utcnow
-from curriculum.errors import ValidationFailed
+from curriculum.errors import NotFound, ValidationFailed
 from curriculum.formatting import language_name
 from exports.models import RenderedSyllabus
 from exports.pdf import render_pdf
@@ -20,7 +20,7 @@ from exports.syllabus import (
     syllabus_metadata,
     template_revision,
 )
-from packages.models import PackageVersion
+from packages.models import Package, PackageVersion
 
 
 def check_syllabus_language(lang: str) -> str:
@@ -43,6 +43,22 @@ def source_of(version: PackageVersion, catalogue_url: str | None = None) -> Syll
     return SyllabusSource(snapshot=version.snapshot, number=version.number,
                           published_at=version.published_at, change_note=version.change_note,
                           catalogue_url=catalogue_url)
+
+
+def find_published_version(session: Session, slug: str, number: int | None = None
+                           ) -> PackageVersion:
+    """Version ``number`` (default: the newest) of a published package, its snapshot not
+    loaded until used: a cached syllabus is found without reading the package's content."""
+    package = session.scalar(select(Package).where(Package.slug == slug))
+    if package is None or not package.is_published:
+        raise NotFound(f"No package has the slug '{slug}'.")
+    number = number or package.latest_version_number
+    version = session.scalar(select(PackageVersion).options(defer(PackageVersion.snapshot))
+                             .where(PackageVersion.package_id == package.id,
+                                    PackageVersion.number == number))
+    if version is None:
+        raise NotFound(f"The package '{slug}' has no version {number}.")
+    return version
 
 
 def find_rendered_syllabus(session: Session, version: PackageVersion, lang: str,

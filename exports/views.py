@@ -12,12 +12,12 @@ from curriculum.errors import ValidationFailed, wants_json
 from exports.jobs import enqueue_syllabus
 from exports.services import (
     check_syllabus_language,
+    find_published_version,
     find_rendered_syllabus,
     module_count,
     render_syllabus_pdf,
 )
 from exports.syllabus import catalogue_url, syllabus_filename
-from packages import services
 from packages.models import PackageVersion
 
 bp = Blueprint("exports", __name__, template_folder="templates")
@@ -34,25 +34,22 @@ def syllabus_pdf(slug: str) -> ResponseReturnValue:
     if raw_version and not raw_version.isdigit():
         raise ValidationFailed("The version must be a whole number, like ?version=2.",
                                {"version": ["Not a whole number."]})
-    lang = request.args.get("lang", "en").strip().lower() or "en"
+    lang = check_syllabus_language(request.args.get("lang", "en").strip().lower() or "en")
     session = get_session()
-    package = services.get_package(session, slug, published_only=True)
-    number = int(raw_version) if raw_version else package.latest_version_number
-    assert number is not None  # published_only
-    version = services.get_version(session, package, number)
-    lang = check_syllabus_language(lang)
-    modules = module_count(version)
-    if (modules > current_app.config["SYLLABUS_INLINE_MAX_MODULES"]
-            and find_rendered_syllabus(session, version, lang) is None):
-        enqueue_syllabus(session, version.id, lang, requeue=True)
-        return _preparing(version, lang, modules)
-    rendered = render_syllabus_pdf(
-        session, version, lang, catalogue_url=catalogue_url(current_app.config["BASE_URL"], slug))
+    version = find_published_version(session, slug, int(raw_version) if raw_version else None)
+    rendered = find_rendered_syllabus(session, version, lang)
+    if rendered is None:
+        modules = module_count(version)
+        if modules > current_app.config["SYLLABUS_INLINE_MAX_MODULES"]:
+            enqueue_syllabus(session, version.id, lang, requeue=True)
+            return _preparing(version, lang, modules)
+        rendered = render_syllabus_pdf(session, version, lang, catalogue_url=catalogue_url(
+            current_app.config["BASE_URL"], slug))
     response = Response(mimetype="application/pdf")
     response.set_etag(rendered.etag)
     response.headers["Cache-Control"] = CACHE_VERSIONED if raw_version else CACHE_NEWEST
     response.headers["Content-Disposition"] = (
-        f'inline; filename="{syllabus_filename(version.snapshot, version.number, lang)}"')
+        f'inline; filename="{syllabus_filename(slug, version.number, lang)}"')
     response.make_conditional(request)
     if response.status_code != 304:
         response.set_data(rendered.pdf)
