@@ -31,6 +31,10 @@ def serve_command(host: str, port: int, workers: int, with_worker: bool) -> None
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            # A syllabus rendered within a request leaves WeasyPrint's memory behind: replace
+            # each web worker now and then (staggered, so they are not all replaced at once).
+            self.cfg.set("max_requests", 1000)
+            self.cfg.set("max_requests_jitter", 100)
 
         def load(self) -> Flask:
             return create_app()
