@@ -23,6 +23,7 @@ import signal
 import sys
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any, Protocol
 
 from exports.pdf import PdfMetadata, render_pdf
@@ -45,7 +46,17 @@ class RenderFailed(RuntimeError):
 
 
 def peak_memory_kib() -> int:
-    """This process's peak resident memory (KiB on Linux)."""
+    """This process's peak resident memory in KiB.
+
+    Linux's ``VmHWM`` where there is one: ``getrusage``'s ``ru_maxrss`` survives ``exec``, so
+    a spawned child would report its parent's peak at the time it was started.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
