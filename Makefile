@@ -9,7 +9,7 @@ PORT ?= 5000
 BASE_URL ?= http://127.0.0.1:$(PORT)
 export PORT BASE_URL
 
-.PHONY: run test lint check-system clean bench translations
+.PHONY: run test lint check-system clean bench bench-syllabus translations
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(MAKE) --no-print-directory check-system
@@ -33,7 +33,7 @@ check-system:
 run: $(STAMP)
 	$(BIN)/curriculum db upgrade
 	$(BIN)/curriculum demo load
-	$(BIN)/curriculum serve --port $(PORT)
+	$(BIN)/curriculum serve --worker --port $(PORT)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -55,6 +55,9 @@ translations: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/catalogue.py
+
+bench-syllabus: $(STAMP)
+	$(BIN)/python bench/syllabus.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

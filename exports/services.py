@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, defer, undefer
 
 from curriculum.db import insert_unless_present, utcnow
-from curriculum.errors import ValidationFailed
+from curriculum.errors import NotFound, ValidationFailed
 from curriculum.formatting import language_name
 from exports.models import RenderedSyllabus
 from exports.pdf import render_pdf
+from exports.rendering import Renderer
 from exports.syllabus import (
     SYLLABUS_LANGUAGES,
     SyllabusSource,
@@ -19,7 +20,7 @@ from exports.syllabus import (
     syllabus_metadata,
     template_revision,
 )
-from packages.models import PackageVersion
+from packages.models import Package, PackageVersion
 
 
 def check_syllabus_language(lang: str, document: str = "syllabus") -> str:
@@ -45,6 +46,22 @@ def source_of(version: PackageVersion, catalogue_url: str | None = None) -> Syll
                           catalogue_url=catalogue_url)
 
 
+def find_published_version(session: Session, slug: str, number: int | None = None
+                           ) -> PackageVersion:
+    """Version ``number`` (default: the newest) of a published package, its snapshot not
+    loaded until used: a cached syllabus is found without reading the package's content."""
+    package = session.scalar(select(Package).where(Package.slug == slug))
+    if package is None or not package.is_published:
+        raise NotFound(f"No package has the slug '{slug}'.")
+    number = number or package.latest_version_number
+    version = session.scalar(select(PackageVersion).options(defer(PackageVersion.snapshot))
+                             .where(PackageVersion.package_id == package.id,
+                                    PackageVersion.number == number))
+    if version is None:
+        raise NotFound(f"The package '{slug}' has no version {number}.")
+    return version
+
+
 def find_rendered_syllabus(session: Session, version: PackageVersion, lang: str,
                            revision: str | None = None) -> RenderedSyllabus | None:
     """The cached syllabus (without its bytes loaded), or ``None``."""
@@ -53,17 +70,26 @@ def find_rendered_syllabus(session: Session, version: PackageVersion, lang: str,
         RenderedSyllabus.template_revision == (revision or template_revision())))
 
 
+def module_count(version: PackageVersion) -> int:
+    """How many modules ``version`` has (what a syllabus's length follows)."""
+    return sum(len(section["items"]) for section in version.snapshot["sections"])
+
+
 def render_syllabus_pdf(session: Session, version: PackageVersion, lang: str = "en", *,
-                        revision: str | None = None,
-                        catalogue_url: str | None = None) -> RenderedSyllabus:
-    """The syllabus of ``version``: the cached one, or rendered now and kept (flushed)."""
+                        revision: str | None = None, catalogue_url: str | None = None,
+                        renderer: Renderer = render_pdf) -> RenderedSyllabus:
+    """The syllabus of ``version``: the cached one, or rendered now and kept (flushed).
+
+    ``renderer`` turns the HTML into PDF: in this process by default (under
+    :data:`exports.pdf.MAX_CONCURRENT_RENDERS`), or the worker's render process.
+    """
     lang = check_syllabus_language(lang)
     revision = revision or template_revision()
     found = find_rendered_syllabus(session, version, lang, revision)
     if found is not None:
         return found
     source = source_of(version, catalogue_url)
-    pdf = render_pdf(syllabus_html(source, lang), metadata=syllabus_metadata(source, lang))
+    pdf = renderer(syllabus_html(source, lang), metadata=syllabus_metadata(source, lang))
     # Two requests may render the same syllabus at once: the first insert wins, both agree.
     insert_unless_present(session, RenderedSyllabus, {
         "package_version_id": version.id, "lang": lang, "template_revision": revision,

@@ -1,8 +1,8 @@
 """The syllabus of a published package version as print-ready HTML, from the frozen snapshot.
 
 The HTML depends only on the snapshot, the version's number, date and change note, the language
-and the templates; :func:`template_revision` fingerprints the templates and assets so that a
-change of design renders every cached syllabus anew.
+and the templates; :func:`template_revision` fingerprints the templates, assets and translations so
+that a change of design or wording renders every cached syllabus anew.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from exports.pdf import ASSETS, ASSETS_URL, PdfMetadata
 
 TEMPLATES = Path(__file__).parent / "templates"
 TRANSLATIONS = Path(__file__).parent / "translations"
+#: Templates of web pages, not of PDFs: changing them renders nothing anew.
+WEB_PAGES = TEMPLATES / "exports" / "pages"
 
 #: Bump to re-render every cached syllabus for a reason the files do not show.
 TEMPLATE_EDITION = 1
@@ -130,10 +132,11 @@ def template_environment(lang: str) -> Environment:
 
 @cache
 def template_revision() -> str:
-    """A fingerprint of the templates and assets (computed once per process)."""
+    """A fingerprint of the templates, assets and translations (computed once per process)."""
     digest = hashlib.sha256(f"edition {TEMPLATE_EDITION}".encode())
-    for folder in (TEMPLATES, ASSETS):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for folder in (TEMPLATES, ASSETS, TRANSLATIONS):
+        for path in sorted(p for p in folder.rglob("*")
+                           if p.is_file() and not p.is_relative_to(WEB_PAGES)):
             digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -181,9 +184,9 @@ def syllabus_metadata(source: SyllabusSource, lang: str = "en") -> PdfMetadata:
     )
 
 
-def syllabus_filename(snapshot: dict[str, Any], number: int, lang: str) -> str:
+def syllabus_filename(slug: str, number: int, lang: str) -> str:
     """``foundations-of-migration-governance-v2-en.pdf``."""
-    return f"{snapshot['slug']}-v{number}-{lang}.pdf"
+    return f"{slug}-v{number}-{lang}.pdf"
 
 
 def _agency_names(snapshot: dict[str, Any]) -> list[str]:

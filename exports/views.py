@@ -3,13 +3,23 @@ and stream them."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from curriculum.db import get_session
-from curriculum.errors import ValidationFailed
+from curriculum.errors import ValidationFailed, wants_json
 from exports.catalogue import catalogue_filename, render_catalogue_pdf
 from exports.certificates import (
     certificate_etag,
@@ -19,9 +29,16 @@ from exports.certificates import (
     verification_url,
 )
 from exports.codes import EXAMPLE, format_code, normalise_code
-from exports.services import render_syllabus_pdf
+from exports.jobs import enqueue_syllabus
+from exports.services import (
+    check_syllabus_language,
+    find_published_version,
+    find_rendered_syllabus,
+    module_count,
+    render_syllabus_pdf,
+)
 from exports.syllabus import catalogue_url, syllabus_filename
-from packages import services
+from packages.models import PackageVersion
 
 bp = Blueprint("exports", __name__, template_folder="templates")
 
@@ -40,18 +57,41 @@ def syllabus_pdf(slug: str) -> ResponseReturnValue:
     if raw_version and not raw_version.isdigit():
         raise ValidationFailed("The version must be a whole number, like ?version=2.",
                                {"version": ["Not a whole number."]})
-    lang = _requested_lang()
+    lang = check_syllabus_language(_requested_lang())
     session = get_session()
-    package = services.get_package(session, slug, published_only=True)
-    number = int(raw_version) if raw_version else package.latest_version_number
-    assert number is not None  # published_only
-    version = services.get_version(session, package, number)
-    rendered = render_syllabus_pdf(
-        session, version, lang, catalogue_url=catalogue_url(current_app.config["BASE_URL"], slug))
-    return _pdf_response(
-        rendered.etag, lambda: rendered.pdf,
-        filename=syllabus_filename(version.snapshot, version.number, lang),
-        cache_control=CACHE_VERSIONED if raw_version else CACHE_NEWEST)
+    version = find_published_version(session, slug, int(raw_version) if raw_version else None)
+    rendered = find_rendered_syllabus(session, version, lang)
+    if rendered is None:
+        modules = module_count(version)
+        if modules > current_app.config["SYLLABUS_INLINE_MAX_MODULES"]:
+            enqueue_syllabus(session, version.id, lang, requeue=True)
+            return _preparing(version, lang, modules)
+        rendered = render_syllabus_pdf(session, version, lang, catalogue_url=catalogue_url(
+            current_app.config["BASE_URL"], slug))
+    found = rendered
+    return _pdf_response(found.etag, lambda: found.pdf,
+                         filename=syllabus_filename(slug, version.number, lang),
+                         cache_control=CACHE_VERSIONED if raw_version else CACHE_NEWEST)
+
+
+def _preparing(version: PackageVersion, lang: str, modules: int) -> ResponseReturnValue:
+    """202: the worker is rendering this (very large) syllabus; the same URL will have it."""
+    # About 25 ms of layout a module on this kind of machine, and a little for the queue.
+    retry_after = max(5, math.ceil(modules * 0.025) + 2)
+    title, url = version.snapshot["title"], request.full_path.rstrip("?")
+    message = (f"The syllabus of {title}, version {version.number} ({lang}), is being "
+               f"prepared; ask again in about {retry_after} seconds.")
+    if wants_json():
+        response = jsonify({"status": "preparing", "message": message, "url": url,
+                            "retry_after": retry_after})
+    else:
+        response = Response(render_template(
+            "exports/pages/syllabus_preparing.html", title=title, number=version.number,
+            modules=modules, retry_after=retry_after, url=url))
+    response.status_code = 202
+    response.headers["Retry-After"] = str(retry_after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/catalogue.pdf")
