@@ -33,7 +33,7 @@ check-system:
 run: $(STAMP)
 	$(BIN)/curriculum db upgrade
 	$(BIN)/curriculum demo load
-	$(BIN)/curriculum serve --port $(PORT)
+	$(BIN)/curriculum serve --worker --port $(PORT)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

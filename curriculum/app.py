@@ -17,12 +17,14 @@ from curriculum.config import (
     normalise_database_url,
     read_environment,
 )
+from curriculum.jobs import registry as jobs
 
 
 def import_models() -> None:
     """Import every part's models so that the metadata knows all tables (Alembic needs this)."""
     import curriculum.accounts.models
-    import curriculum.inventory.models  # noqa: F401
+    import curriculum.inventory.models
+    import curriculum.jobs.models  # noqa: F401
     import exports.models  # noqa: F401
     import lti.demo_lms.models
     import lti.models  # noqa: F401
@@ -51,12 +53,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
     formatting.init_app(app)
+    jobs.init_app(app)
     rest = api.init_app(app)
 
     from curriculum.accounts.auth import forget_current_user
     from curriculum.commands import register_commands
     from curriculum.health import bp as health_bp
     from curriculum.inventory.views import agencies_blp, modules_blp, themes_blp
+    from exports.jobs import init_app as init_export_jobs
     from exports.views import bp as exports_bp
     from lti.api import partners_blp, platforms_blp
     from lti.registration_views import bp as lti_registration_bp
@@ -76,5 +80,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["DEMO_MODE"] and app.config["ENV"] != "production":
         from lti.demo_lms.views import bp as demo_lms_bp
         app.register_blueprint(demo_lms_bp)
+    init_export_jobs(app)
     register_commands(app)
     return app

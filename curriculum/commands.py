@@ -19,6 +19,7 @@ from curriculum.db import get_database
 from curriculum.errors import AppError
 from curriculum.inventory.cli import agencies_group, modules_group, print_report
 from curriculum.inventory.models import Module
+from curriculum.jobs.cli import worker_command
 from exports.inventory import modules_to_csv, modules_to_json
 from exports.services import render_syllabus_pdf
 from exports.syllabus import catalogue_url
@@ -135,3 +136,4 @@ def register_commands(app: Flask) -> None:
                   platform_group, keys_group):
         app.cli.add_command(group)
     app.cli.add_command(syllabus_command)
+    app.cli.add_command(worker_command)

@@ -37,6 +37,19 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "API_PAGE_SIZE_DEFAULT": 20,
         "API_PAGE_SIZE_MAX": 100,
+        # The worker (curriculum worker): how long it waits when no job is due, how soon a
+        # failed job is tried again (doubled each attempt), how long finished jobs are kept.
+        "WORKER_POLL_SECONDS": 2.0,
+        "JOBS_RETRY_SECONDS": 30.0,
+        "JOBS_KEEP_DONE_DAYS": 7,
+        # Syllabi: packages with more modules than this are rendered by the worker, the
+        # request answering 202; the worker's render process is replaced after this many
+        # renders (WeasyPrint keeps memory); a render is stopped after this many seconds and
+        # its job tried this many times.
+        "SYLLABUS_INLINE_MAX_MODULES": 80,
+        "SYLLABUS_RENDERS_PER_PROCESS": 20,
+        "SYLLABUS_RENDER_TIMEOUT_SECONDS": 300.0,
+        "SYLLABUS_RENDER_ATTEMPTS": 3,
     }
 
 

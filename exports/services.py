@@ -12,6 +12,7 @@ from curriculum.errors import ValidationFailed
 from curriculum.formatting import language_name
 from exports.models import RenderedSyllabus
 from exports.pdf import render_pdf
+from exports.rendering import Renderer
 from exports.syllabus import (
     SYLLABUS_LANGUAGES,
     SyllabusSource,
@@ -52,17 +53,26 @@ def find_rendered_syllabus(session: Session, version: PackageVersion, lang: str,
         RenderedSyllabus.template_revision == (revision or template_revision())))
 
 
+def module_count(version: PackageVersion) -> int:
+    """How many modules ``version`` has (what a syllabus's length follows)."""
+    return sum(len(section["items"]) for section in version.snapshot["sections"])
+
+
 def render_syllabus_pdf(session: Session, version: PackageVersion, lang: str = "en", *,
-                        revision: str | None = None,
-                        catalogue_url: str | None = None) -> RenderedSyllabus:
-    """The syllabus of ``version``: the cached one, or rendered now and kept (flushed)."""
+                        revision: str | None = None, catalogue_url: str | None = None,
+                        renderer: Renderer = render_pdf) -> RenderedSyllabus:
+    """The syllabus of ``version``: the cached one, or rendered now and kept (flushed).
+
+    ``renderer`` turns the HTML into PDF: in this process by default (under
+    :data:`exports.pdf.MAX_CONCURRENT_RENDERS`), or the worker's render process.
+    """
     lang = check_syllabus_language(lang)
     revision = revision or template_revision()
     found = find_rendered_syllabus(session, version, lang, revision)
     if found is not None:
         return found
     source = source_of(version, catalogue_url)
-    pdf = render_pdf(syllabus_html(source, lang), metadata=syllabus_metadata(source, lang))
+    pdf = renderer(syllabus_html(source, lang), metadata=syllabus_metadata(source, lang))
     # Two requests may render the same syllabus at once: the first insert wins, both agree.
     insert_unless_present(session, RenderedSyllabus, {
         "package_version_id": version.id, "lang": lang, "template_revision": revision,

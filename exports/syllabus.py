@@ -26,6 +26,8 @@ from exports.pdf import ASSETS, ASSETS_URL, PdfMetadata
 
 TEMPLATES = Path(__file__).parent / "templates"
 TRANSLATIONS = Path(__file__).parent / "translations"
+#: Templates of web pages, not of PDFs: changing them renders nothing anew.
+WEB_PAGES = TEMPLATES / "exports" / "pages"
 
 #: Bump to re-render every cached syllabus for a reason the files do not show.
 TEMPLATE_EDITION = 1
@@ -131,7 +133,8 @@ def template_revision() -> str:
     """A fingerprint of the templates and assets (computed once per process)."""
     digest = hashlib.sha256(f"edition {TEMPLATE_EDITION}".encode())
     for folder in (TEMPLATES, ASSETS):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        for path in sorted(p for p in folder.rglob("*")
+                           if p.is_file() and not p.is_relative_to(WEB_PAGES)):
             digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 

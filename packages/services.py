@@ -16,6 +16,7 @@ from curriculum.inventory.models import Module
 from curriculum.inventory.services import modules_by_slug, resolve_agency
 from curriculum.text import unique_slug
 from packages.diff import diff_snapshots
+from packages.events import version_published
 from packages.models import (
     CompletionRule,
     Package,
@@ -151,6 +152,7 @@ def publish_package(session: Session, package: Package, change_note: str,
     except IntegrityError as error:
         raise Conflict(f"Version {number} of '{package.slug}' was just published by someone "
                        "else; reload and try again.") from error
+    version_published.send(session, version=version)
     return version
 
 

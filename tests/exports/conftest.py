@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
 import re
+from collections.abc import Iterator
+from multiprocessing import resource_tracker
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskCliRunner
@@ -31,3 +36,35 @@ def page_texts(reader: PdfReader) -> list[str]:
 def flat(text: str) -> str:
     """Whitespace runs (line breaks included) as single spaces."""
     return re.sub(r"\s+", " ", text).strip()
+
+
+def child_pids() -> set[int]:
+    """The PIDs of this process's living children (read from /proc; no psutil)."""
+    found = set()
+    me = str(os.getpid())
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        fields = stat[stat.rindex(")") + 2:].split()
+        if fields[1] == me and fields[0] != "Z":
+            found.add(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def no_stray_processes() -> Iterator[None]:
+    """Fails the test if it leaves a child process running.
+
+    multiprocessing's resource tracker (one per process, it lives as long as pytest does and
+    is started by the first spawned child) is no stray: it is started first.
+    """
+    resource_tracker.ensure_running()
+    before = child_pids()
+    yield
+    assert multiprocessing.active_children() == []
+    assert child_pids() - before == set()

@@ -117,6 +117,17 @@ def test_the_picker_lists_packages_with_their_modules_duration_and_agencies(
     assert "one link per module (8 links)" in page
 
 
+def test_each_package_in_the_picker_links_to_its_syllabus_in_a_new_tab(
+        client: FlaskClient, registered_moodle: MoodlePlatform) -> None:
+    page = open_picker(client, registered_moodle).get_data(as_text=True)
+    link = (f'<a href="/packages/{FOUNDATIONS}/syllabus.pdf?version=2" target="_blank" '
+            'rel="noopener" type="application/pdf" aria-label="Syllabus of Core Curriculum: '
+            'Foundations of Migration Governance, version 2 (PDF, opens in a new tab)">'
+            'syllabus (PDF)</a>')
+    assert link in page
+    assert page.count("syllabus (PDF)</a>") == 7
+
+
 def test_the_picker_searches_the_curriculum(
         client: FlaskClient, registered_moodle: MoodlePlatform) -> None:
     picker = open_picker(client, registered_moodle)
