@@ -38,8 +38,8 @@ def queue_score(session: Session, launch: LaunchSession, link_user: ResourceLink
     """Queue the learner's score on the launch's link (nothing when the platform takes none).
 
     The score gets its timestamp once, now. An older score of the same learner and link that
-    has not gone out yet is superseded (one that a worker is sending right now is left to
-    finish; this one waits for it).
+    has not gone out yet (waiting, failing or failed) is superseded (one that a worker is
+    sending right now is left to finish; this one waits for it).
     """
     link = launch.resource_link
     if link is None or launch.user_id is None or not gradable(link):
@@ -49,7 +49,7 @@ def queue_score(session: Session, launch: LaunchSession, link_user: ResourceLink
     link_user.score_timestamp = timestamp
     session.execute(update(OutgoingScore).where(
         OutgoingScore.resource_link_id == link.id, OutgoingScore.user_id == launch.user_id,
-        OutgoingScore.state == ScoreState.PENDING,
+        OutgoingScore.state.in_([ScoreState.PENDING, ScoreState.FAILED]),
         or_(OutgoingScore.lease_expires_at.is_(None), OutgoingScore.lease_expires_at < now),
     ).values(state=ScoreState.SUPERSEDED))
     score = OutgoingScore(
