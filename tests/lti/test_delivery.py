@@ -41,7 +41,7 @@ def test_a_moodle_learners_progress_reaches_the_gradebook_with_type_id_kept(
     complete(database_of(app), launch_id, MODULES[1])
     deliver_all(delivery(app, Clock()))
     assert grade_of(moodle, moodle.learner) == (100.0, "Completed")
-    [first, second] = [r for r in moodle.requests if r.endpoint == "scores"]
+    [first, _second] = [r for r in moodle.requests if r.endpoint == "scores"]
     assert urlsplit(first.url).query == f"type_id={moodle.type_id}"
     assert first.headers["Content-Type"] == SCORE_MEDIA_TYPE
     assert first.headers["Authorization"].startswith("Bearer ")
