@@ -16,7 +16,7 @@ import random
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ALL_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +24,7 @@ from typing import Any
 import requests
 from flask import Flask
 from requests.adapters import HTTPAdapter
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from curriculum.db import Database, relax_durability, utcnow
@@ -40,6 +40,8 @@ from packages.models import Package
 
 Clock = Callable[[], datetime]
 POLLER = "lti.scores"
+#: Seconds between the short transactions that record a batch's outcomes as they come in.
+RECORD_EVERY = 0.05
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,25 @@ def claim_due(session: Session, worker: str, now: datetime, *, limit: int,
         for score, link, sub, lineitems_url, slug in rows]
 
 
+def record_deliveries(session: Session, delivered: list[tuple[ClaimedScore, Answer]],
+                      now: datetime) -> int:
+    """Mark delivered rows, those still their claim's, in one statement per distinct answer
+    (most batches: one); how many were marked."""
+    groups: defaultdict[tuple[int | None, str, str], list[tuple[int, int]]] = defaultdict(list)
+    for claim, answer in delivered:
+        groups[(answer.status, answer.text[:2000], claim.worker)].append(
+            (claim.id, claim.attempts))
+    marked = 0
+    for (status, text, worker), keys in groups.items():
+        result = session.execute(update(OutgoingScore).where(
+            tuple_(OutgoingScore.id, OutgoingScore.attempts).in_(keys),
+            OutgoingScore.state == ScoreState.PENDING, OutgoingScore.claimed_by == worker,
+        ).values(state=ScoreState.DELIVERED, delivered_at=now, lease_expires_at=None,
+                 last_status=status, last_answer=text or None))
+        marked += int(result.rowcount)  # type: ignore[attr-defined]
+    return marked
+
+
 def record_outcome(session: Session, claim: ClaimedScore, answer: Answer, now: datetime,
                    settings: OutboxSettings, rng: random.Random | None = None) -> bool:
     """Write what became of a claimed row, if it is still this claim's; whether it was."""
@@ -234,7 +255,10 @@ class ScoreDelivery:
             for claim in claims if claim.registration_id in tokens}
         again: list[ClaimedScore] = []
         while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            # Outcomes are recorded together every few dozen milliseconds, not one by one.
+            done, _ = wait(pending, timeout=RECORD_EVERY, return_when=ALL_COMPLETED)
+            if not done:
+                continue
             finished = [(pending.pop(future), future.result()) for future in done]
             if first:
                 again += [claim for claim, answer in finished
@@ -290,8 +314,11 @@ class ScoreDelivery:
             # A lost outcome only means the row is sent again after its lease, and a score
             # the platform already holds is answered as delivered: no need to wait for the disk.
             relax_durability(session)
+            record_deliveries(session, [(c, a) for c, a in outcomes
+                                        if a.verdict == Verdict.DELIVERED], now)
             for claim, answer in outcomes:
-                record_outcome(session, claim, answer, now, self.settings, self.rng)
+                if answer.verdict != Verdict.DELIVERED:
+                    record_outcome(session, claim, answer, now, self.settings, self.rng)
 
 
 def _http_session(threads: int) -> requests.Session:
