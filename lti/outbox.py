@@ -144,12 +144,14 @@ def outbox_summary(session: Session, registration_id: int | None = None
                 OutgoingScore.registration_id == registration.id,
                 or_(_listed_state("failing"), _listed_state("failed")))
             .order_by(OutgoingScore.last_attempt_at.desc(), OutgoingScore.id.desc()).limit(1))
+        waiting, failing, failed = (
+            sum(n for (reg, s), n in counts.items() if reg == registration.id and s == state)
+            for state in ("waiting", "failing", "failed"))
         summary.append(RegistrationOutbox(
-            registration.id, registration.name,
-            *(sum(n for (reg, s), n in counts.items() if reg == registration.id and s == state)
-              for state in ("waiting", "failing", "failed")),
-            last.last_status if last else None, last.last_answer if last else None,
-            last.last_attempt_at if last else None))
+            registration_id=registration.id, name=registration.name, waiting=waiting,
+            failing=failing, failed=failed, last_status=last.last_status if last else None,
+            last_answer=last.last_answer if last else None,
+            last_attempt_at=last.last_attempt_at if last else None))
     return summary
 
 
