@@ -63,6 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from exports.jobs import init_app as init_export_jobs
     from exports.views import bp as exports_bp
     from lti.api import partners_blp, platforms_blp
+    from lti.delivery import init_app as init_score_delivery
     from lti.registration_views import bp as lti_registration_bp
     from lti.views import bp as lti_bp
     from packages.catalogue.views import bp as catalogue_bp
@@ -81,5 +82,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         from lti.demo_lms.views import bp as demo_lms_bp
         app.register_blueprint(demo_lms_bp)
     init_export_jobs(app)
+    init_score_delivery(app)
     register_commands(app)
     return app

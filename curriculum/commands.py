@@ -26,6 +26,7 @@ from exports.services import render_syllabus_pdf
 from exports.syllabus import catalogue_url
 from lti.cli import keys_group, platform_group
 from lti.demo_lms.setup import register_demo_lms
+from lti.outbox_cli import outbox_group
 from packages import services as package_services
 from packages.demo.loader import load_demo
 
@@ -134,7 +135,7 @@ def syllabus_command(slug: str, number: int | None, lang: str, output: Path) -> 
 def register_commands(app: Flask) -> None:
     """Add every part's command group to ``app.cli``."""
     for group in (db_group, demo_group, users_group, modules_group, agencies_group,
-                  platform_group, keys_group, certificate_group):
+                  platform_group, keys_group, certificate_group, outbox_group):
         app.cli.add_command(group)
     app.cli.add_command(syllabus_command)
     app.cli.add_command(catalogue_pdf_command)

@@ -50,6 +50,21 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SYLLABUS_RENDERS_PER_PROCESS": 20,
         "SYLLABUS_RENDER_TIMEOUT_SECONDS": 300.0,
         "SYLLABUS_RENDER_ATTEMPTS": 3,
+        # The score outbox (lti.delivery): how many due scores a worker takes at once, how
+        # many it sends at once in all and to one platform (Canvas throttles per client id),
+        # how long its claim lasts, the backoff after a failed attempt (full jitter, doubled
+        # up to the maximum), how long a score keeps failing before it is marked failed, the
+        # wait after a rate limit that names none, and the HTTP timeouts (connect, read;
+        # ``None``: lti.registrations.HTTP_TIMEOUT).
+        "OUTBOX_BATCH_SIZE": 50,
+        "OUTBOX_THREADS": 8,
+        "OUTBOX_PER_REGISTRATION": 4,
+        "OUTBOX_LEASE_SECONDS": 300.0,
+        "OUTBOX_RETRY_BASE_SECONDS": 10.0,
+        "OUTBOX_RETRY_MAX_SECONDS": 3600.0,
+        "OUTBOX_RETRY_WINDOW_HOURS": 48.0,
+        "OUTBOX_RATE_LIMIT_SECONDS": 30.0,
+        "OUTBOX_HTTP_TIMEOUT": None,
     }
 
 

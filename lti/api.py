@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from curriculum.accounts.auth import require_role
 from curriculum.accounts.models import Role
 from curriculum.api import SECURED
-from curriculum.db import get_session
+from curriculum.db import get_session, utcnow
 from lti.administration import (
     add_partner,
     get_registration,
@@ -23,6 +23,7 @@ from lti.administration import (
 )
 from lti.invitations import create_invitation, invitation_state, partner_invitations
 from lti.models import Deployment, Partner, Registration
+from lti.outbox import RegistrationOutbox, outbox_summary, retry_scores
 from lti.registrations import (
     add_deployment,
     create_registration,
@@ -35,6 +36,9 @@ from lti.schemas import (
     InvitationCreateSchema,
     InvitationSchema,
     NewInvitationSchema,
+    OutboxRetriedSchema,
+    OutboxRetrySchema,
+    OutboxSchema,
     PartnerCreateSchema,
     PartnerSchema,
     RegistrationCreateSchema,
@@ -226,3 +230,46 @@ class DeploymentDeactivation(MethodView):
     def post(self, registration_id: int, deployment_id: str) -> Deployment:
         """Refuse the deployment's launches."""
         return _switch_deployment(registration_id, deployment_id, False)
+
+
+@platforms_blp.route("/outbox")
+class PlatformsOutbox(MethodView):
+    """Scores on their way to every registration's gradebook."""
+
+    @ADMIN
+    @platforms_blp.response(200, OutboxSchema(many=True))
+    @platforms_blp.doc(security=SECURED)
+    def get(self) -> list[RegistrationOutbox]:
+        """Per registration: scores waiting, failing and failed, with the LMS's last answer."""
+        return outbox_summary(get_session())
+
+
+@platforms_blp.route("/<int:registration_id>/outbox")
+class PlatformOutbox(MethodView):
+    """Scores on their way to one registration's gradebook."""
+
+    @ADMIN
+    @platforms_blp.response(200, OutboxSchema)
+    @platforms_blp.doc(security=SECURED)
+    def get(self, registration_id: int) -> RegistrationOutbox:
+        """Scores waiting, failing and failed, with the LMS's last answer."""
+        session = get_session()
+        get_registration(session, registration_id)
+        [summary] = outbox_summary(session, registration_id)
+        return summary
+
+
+@platforms_blp.route("/<int:registration_id>/outbox/retry")
+class PlatformOutboxRetry(MethodView):
+    """Sending failed and failing scores again."""
+
+    @ADMIN
+    @platforms_blp.arguments(OutboxRetrySchema)
+    @platforms_blp.response(200, OutboxRetriedSchema)
+    @platforms_blp.doc(security=SECURED)
+    def post(self, data: dict[str, Any], registration_id: int) -> dict[str, int]:
+        """Make the registration's failed and failing scores (or those of ``ids``) due now."""
+        session = get_session()
+        get_registration(session, registration_id)
+        return {"retried": retry_scores(session, utcnow(), registration_id=registration_id,
+                                        ids=data["ids"])}

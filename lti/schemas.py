@@ -194,3 +194,28 @@ class NewInvitationSchema(InvitationSchema):
     """A new invitation, with the registration URL this answer alone shows."""
 
     url = ma.fields.String(metadata={"description": "The one-time registration URL"})
+
+
+class OutboxSchema(ma.Schema):
+    """A registration's scores not yet in its gradebook, and the LMS's last answer."""
+
+    registration_id = ma.fields.Integer()
+    name = ma.fields.String()
+    waiting = ma.fields.Integer()
+    failing = ma.fields.Integer()
+    failed = ma.fields.Integer()
+    last_status = ma.fields.Integer(allow_none=True)
+    last_answer = ma.fields.String(allow_none=True)
+    last_attempt_at = ma.fields.DateTime(allow_none=True)
+
+
+class OutboxRetrySchema(ma.Schema):
+    """Which failed or failing scores to send again (all of the registration's by default)."""
+
+    ids = ma.fields.List(ma.fields.Integer(strict=True), load_default=None)
+
+
+class OutboxRetriedSchema(ma.Schema):
+    """How many scores a retry made due."""
+
+    retried = ma.fields.Integer()

@@ -16,7 +16,7 @@ from curriculum.jobs.worker import Worker, stopping_on_signals
 @click.option("--poll-seconds", type=click.FloatRange(min=0.05),
               help="How long to wait when no job is due (default: WORKER_POLL_SECONDS).")
 def worker_command(once: bool, poll_seconds: float | None) -> None:
-    """Run background jobs (syllabus rendering, ...) until SIGTERM or Ctrl-C."""
+    """Run background jobs (syllabus rendering, score delivery, ...) until SIGTERM or Ctrl-C."""
     worker = Worker(current_app._get_current_object(),  # type: ignore[attr-defined]
                     poll_seconds=poll_seconds)
     with stopping_on_signals(worker):
@@ -24,3 +24,6 @@ def worker_command(once: bool, poll_seconds: float | None) -> None:
     if once:
         # Attempts, not distinct jobs: a job retried twice counts three times.
         click.echo(f"{ran} job run{'' if ran == 1 else 's'}.", err=True)
+        if worker.polled:
+            click.echo(f"{worker.polled} outbox item(s) handled (scores sent or retried).",
+                       err=True)

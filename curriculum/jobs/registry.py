@@ -9,6 +9,13 @@ found missing) and when it stops (to release what it holds, such as a child proc
         registry.add_kind(JobKind("lti.score", deliver_score, max_attempts=12,
                                   lease_seconds=60, retry_seconds=5))
         registry.on_start(enqueue_missing_scores)
+
+Work that lives in a part's own table (the score outbox) comes as a *poller* instead: a
+callable the worker runs on every turn of its loop, that takes the worker's name, does what is
+due and returns how much it did; the worker sleeps only when no job ran and every poller
+returned 0::
+
+        registry.add_poller("lti.scores", deliver_due_scores)
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from sqlalchemy.orm import Session
 Handler = Callable[[Session, dict[str, Any]], None]
 StartHook = Callable[[Session], object]
 StopHook = Callable[[], None]
+#: ``poller(worker_name)``: does the work that is due (its own transactions), returns how much.
+Poller = Callable[[str], int]
 
 
 class PermanentJobError(Exception):
@@ -60,12 +69,19 @@ class JobRegistry:
     kinds: dict[str, JobKind] = field(default_factory=dict)
     start_hooks: list[StartHook] = field(default_factory=list)
     stop_hooks: list[StopHook] = field(default_factory=list)
+    pollers: dict[str, Poller] = field(default_factory=dict)
 
     def add_kind(self, kind: JobKind) -> None:
         """Register ``kind`` (one handler per name)."""
         if kind.name in self.kinds and self.kinds[kind.name] != kind:
             raise ValueError(f"The job kind {kind.name!r} is already registered.")
         self.kinds[kind.name] = kind
+
+    def add_poller(self, name: str, poller: Poller) -> None:
+        """Run ``poller(worker_name)`` on every turn of a worker's loop (one per name)."""
+        if name in self.pollers and self.pollers[name] != poller:
+            raise ValueError(f"The poller {name!r} is already registered.")
+        self.pollers[name] = poller
 
     def on_start(self, hook: StartHook) -> None:
         """Run ``hook(session)`` in a transaction each time a worker starts."""

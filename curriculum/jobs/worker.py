@@ -1,4 +1,5 @@
-"""The worker: one process that takes jobs from the database and runs them, one at a time.
+"""The worker: one process that takes jobs from the database and runs them, one at a time,
+and runs the parts' pollers (the score outbox) on every turn of its loop.
 
 Each job runs in three short transactions: the claim (with a lease), the handler's work, and
 the outcome. A worker that dies between them leaves a ``running`` job whose lease expires;
@@ -41,6 +42,7 @@ class Worker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._stopping = threading.Event()
         self.jobs_run = 0
+        self.polled = 0
 
     def stop(self) -> None:
         """Ask the worker to stop after the job in hand."""
@@ -52,13 +54,14 @@ class Worker:
         return self._stopping.is_set()
 
     def run(self, *, once: bool = False) -> int:
-        """Run the start hooks, then jobs until stopped (``once``: until none is due); returns
-        how many jobs ran."""
+        """Run the start hooks, then jobs and pollers until stopped (``once``: until neither
+        has anything due); returns how many jobs ran."""
         with self.app.app_context():
             try:
                 self._start()
                 while not self.stopping:
-                    if self.run_one():
+                    ran = self.run_one()
+                    if self.poll() or ran:
                         continue
                     if once:
                         break
@@ -66,6 +69,20 @@ class Worker:
             finally:
                 self._stop_hooks()
         return self.jobs_run
+
+    def poll(self) -> int:
+        """Run every poller once; how much they did in all. A poller that fails is logged and
+        counts as having done nothing (the worker must go on with the others)."""
+        done = 0
+        for name, poller in self.registry.pollers.items():
+            if self.stopping:
+                break
+            try:
+                done += poller(self.name)
+            except Exception:
+                log.exception("Poller %s failed", name)
+        self.polled += done
+        return done
 
     def _start(self) -> None:
         database = get_database()
@@ -76,7 +93,8 @@ class Worker:
             with database.transaction() as session:
                 hook(session)
         log.info("Worker %s started (%s); %d finished jobs forgotten", self.name,
-                 ", ".join(self.registry.kinds) or "no job kinds", forgotten)
+                 ", ".join([*self.registry.kinds, *self.registry.pollers]) or "no job kinds",
+                 forgotten)
 
     def _stop_hooks(self) -> None:
         for hook in self.registry.stop_hooks:
@@ -84,7 +102,8 @@ class Worker:
                 hook()
             except Exception:
                 log.exception("A worker stop hook failed")
-        log.info("Worker %s stopped after %d jobs", self.name, self.jobs_run)
+        log.info("Worker %s stopped after %d jobs (pollers did %d)", self.name, self.jobs_run,
+                 self.polled)
 
     def run_one(self) -> bool:
         """Claim and run the next due job; ``False`` if there was none."""

@@ -92,7 +92,7 @@ class DemoUrls:
 
     @property
     def token(self) -> str:
-        """The OAuth2 token endpoint (for grade passback, a later step)."""
+        """The OAuth2 token endpoint (grade passback)."""
         return self.issuer + "/token"
 
     @property

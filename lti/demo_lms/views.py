@@ -23,6 +23,18 @@ from lti.demo_lms.platform import (
     key_set,
     sign,
 )
+from lti.demo_lms.services import (
+    LINEITEM_SCOPE,
+    SCORE_SCOPE,
+    ServiceRefusal,
+    check_bearer,
+    create_lineitem,
+    graded_link,
+    issue_token,
+    lineitem_json,
+    list_lineitems,
+    record_score,
+)
 from lti.registrations import find_registration
 from lti.urls import ToolUrls, tool_urls
 from lti.views import no_store
@@ -93,6 +105,60 @@ def gradebook() -> ResponseReturnValue:
     people = [u for u in USERS.values() if not u.is_trainer or u.sub in scored]
     return render_template("demo_lms/gradebook.html", course_title=COURSE_TITLE,
                            columns=columns, people=people, scores=scores)
+
+
+# Grade services (the tool's worker calls these) ----------------------------------------------
+
+
+def _service(scope: str | None = None) -> tuple[DemoUrls, str]:
+    secret = current_app.config["SECRET_KEY"]
+    if scope is not None:
+        check_bearer(request.headers.get("Authorization", ""), secret, scope)
+    return _urls()[0], secret
+
+
+@bp.errorhandler(ServiceRefusal)
+def refused(refusal: ServiceRefusal) -> ResponseReturnValue:
+    """A refused service request: its status and a JSON body that says why."""
+    return jsonify(refusal.body), refusal.status
+
+
+@bp.post("/token")
+def token() -> ResponseReturnValue:
+    """The OAuth2 token endpoint: client credentials with the tool's signed assertion."""
+    urls, secret = _service()
+    return jsonify(issue_token(get_session(), request.form.to_dict(), urls, secret))
+
+
+@bp.route("/lineitems", methods=["GET", "POST"])
+def lineitems() -> ResponseReturnValue:
+    """The course's line item container (GET, ``?resource_link_id=``) or a new column."""
+    if request.method == "POST":
+        urls, _ = _service(LINEITEM_SCOPE)
+        item = create_lineitem(get_session(), urls, request.get_json(silent=True))
+        return jsonify(item), 201
+    urls, _ = _service(LINEITEM_SCOPE)
+    return jsonify(list_lineitems(get_session(), urls, request.args.get("resource_link_id")))
+
+
+@bp.get("/lineitems/<int:link_id>")
+def lineitem(link_id: int) -> ResponseReturnValue:
+    """One column."""
+    urls, _ = _service(LINEITEM_SCOPE)
+    return jsonify(lineitem_json(graded_link(get_session(), link_id), urls))
+
+
+@bp.post("/lineitems/<int:link_id>/scores")
+def scores(link_id: int) -> ResponseReturnValue:
+    """A score for a learner in a column: kept when newer than the one held (else 409)."""
+    _service(SCORE_SCOPE)
+    if request.mimetype != "application/vnd.ims.lis.v1.score+json":
+        raise ServiceRefusal(415, {"error": "Content-Type must be "
+                                            "application/vnd.ims.lis.v1.score+json"})
+    session = get_session()
+    record_score(session, graded_link(session, link_id), request.get_json(force=True,
+                                                                          silent=True))
+    return "", 200
 
 
 bp.after_request(no_store)

@@ -36,10 +36,10 @@ class ModuleProgress(Base):
 class ScoreState(enum.Enum):
     """Where a score is on its way to the gradebook.
 
-    ``pending`` scores wait for (or retry) delivery; one that has failed attempts shows as
-    failing with the platform's last answer. ``failed`` ones gave up after the retry window
-    and wait for an administrator's retry; ``superseded`` ones were replaced by a newer score
-    for the same learner and link before they went out.
+    ``pending`` scores wait for (or retry) delivery; one that has failed attempts
+    (``failing_since`` set) shows as failing with the platform's last answer. ``failed`` ones
+    gave up after the retry window and wait for an administrator's retry; ``superseded`` ones
+    were replaced by a newer score for the same learner and link before they went out.
     """
 
     PENDING = "pending"
@@ -73,7 +73,13 @@ class OutgoingScore(Base):
     timestamp: Mapped[datetime]
     state: Mapped[ScoreState] = mapped_column(string_enum(ScoreState, "score_state"),
                                               default=ScoreState.PENDING)
+    #: Claims by a worker (the claim's token with ``claimed_by``: a late outcome of an earlier
+    #: claim changes nothing).
     attempts: Mapped[int] = mapped_column(default=0)
+    #: Failed attempts since the score last started failing (rate limits do not count), and
+    #: when it started: after the retry window it is marked failed.
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    failing_since: Mapped[datetime | None]
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     lease_expires_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(120))

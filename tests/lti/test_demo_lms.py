@@ -12,9 +12,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
+import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -26,12 +28,16 @@ from werkzeug.test import TestResponse
 from curriculum.app import create_app
 from curriculum.config import ConfigError
 from curriculum.db import Database
+from curriculum.jobs.worker import Worker
 from lti import claims as c
-from lti.demo_lms.models import DemoPlacedLink
+from lti import delivery as delivery_module
+from lti.demo_lms.models import DemoPlacedLink, DemoScore
 from lti.demo_lms.platform import CLIENT_ID, LEARNER, TRAINER, demo_urls, key_set
 from lti.demo_lms.setup import register_demo_lms
 from lti.keys import sign, signing_key
-from lti.models import Registration, ResourceLinkUser
+from lti.models import LaunchSession, Registration, ResourceLinkUser
+from lti.pages import launched_content
+from lti.progress import complete_module, progress_of
 from packages.demo.loader import load_demo
 
 BASE = "http://localhost"
@@ -485,3 +491,77 @@ def test_there_is_no_demo_lms_in_production(app_without_demo: Any):
     with pytest.raises(ConfigError):
         app_without_demo(ENV="production", DEMO_MODE=True, SECRET_KEY="a real secret",
                          BASE_URL="https://curriculum.example.org")
+
+
+# Scores reach the demo gradebook ------------------------------------------------------------
+
+
+class WsgiAdapter(requests.adapters.BaseAdapter):
+    """Sends ``requests`` calls to the app through its test client (the demo LMS lives in the
+    app, which the test serves on no port)."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        super().__init__()
+        self.client = client
+
+    def send(self, request: requests.PreparedRequest, **_options: Any) -> requests.Response:
+        """Answer ``request`` with the app's answer."""
+        parts = urlsplit(str(request.url))
+        answer = self.client.open(parts.path, method=str(request.method),
+                                  query_string=parts.query, headers=dict(request.headers),
+                                  data=request.body)
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response.headers.update(answer.headers)
+        response._content = answer.get_data()
+        response.url = str(request.url)
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def test_a_learners_completion_reaches_the_demo_gradebook_through_the_worker(
+        app: Flask, client: FlaskClient, visitor: Visitor, session: Session,
+        monkeypatch: pytest.MonkeyPatch):
+    open_as(visitor, "Open as learner", FOUNDATIONS_TITLE)
+    launch_id = visitor.path.split("/")[3]
+    launch_session = session.get(LaunchSession, launch_id)
+    assert launch_session is not None
+    content = launched_content(session, launch_session)
+    assert content is not None
+    module = progress_of(session, launch_session, content).modules[0].slug
+    change = complete_module(session, launch_session, content, module)
+    session.commit()
+
+    http = requests.Session()
+    http.mount("http://localhost/", WsgiAdapter(app.test_client()))
+    monkeypatch.setattr(delivery_module, "_http_session", lambda _threads: http)
+    app.config.update(OUTBOX_THREADS=1, OUTBOX_PER_REGISTRATION=1)  # one test connection
+    # The worker's turn without its jobs (it would render all the demo syllabi first).
+    with app.app_context():
+        assert Worker(app).poll() == 1
+
+    [score] = session.scalars(select(DemoScore)).all()
+    expected = round(change.progress.share * 100, 1)
+    assert (score.user_id, score.score_given, score.score_maximum) == (LEARNER.sub, expected,
+                                                                       100.0)
+    assert score.activity_progress == "InProgress"
+    gradebook = visitor.open("/demo-lms/gradebook")
+    assert f"{expected} / 100.0" in visitor.text and gradebook.status_code == 200
+
+
+def test_the_demo_token_endpoint_refuses_an_assertion_not_signed_by_the_tool(
+        client: FlaskClient, demo_lms: Registration):
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assertion = jwt.encode({"iss": CLIENT_ID, "sub": CLIENT_ID, "aud": f"{ISSUER}/token",
+                            "iat": 0, "exp": 2**31, "jti": "x"}, other, algorithm="RS256",
+                           headers={"kid": "not-the-tools"})
+    answer = client.post("/demo-lms/token", data={
+        "grant_type": "client_credentials", "client_assertion": assertion, "scope": "x",
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"})
+    assert answer.status_code == 401 and answer.get_json()["error"] == "invalid_client"
+    scores = client.post("/demo-lms/lineitems/1/scores", json={},
+                         headers={"Authorization": "Bearer forged"})
+    assert scores.status_code == 401
