@@ -28,6 +28,7 @@ from lti.cli import keys_group, platform_group
 from lti.demo_lms.setup import register_demo_lms
 from packages import services as package_services
 from packages.demo.loader import load_demo
+from packages.translations.cli import translations_group
 
 
 @click.group("db", cls=AppGroup)
@@ -76,8 +77,8 @@ def demo_load_command() -> None:
         lms = register_demo_lms(session, config["BASE_URL"]) if with_lms else None
     print_report(report.inventory)
     click.echo(f"{report.agencies_added} agencies, {report.packages_added} packages "
-               f"({report.versions_published} versions) and {report.tracks_added} tracks "
-               "added.")
+               f"({report.versions_published} versions), {report.tracks_added} tracks and "
+               f"{report.translations_added} translated texts added.")
     if lms is not None:
         click.echo(f"The demo LMS is {'registered' if lms.created else 'up to date'}: "
                    f"{config['BASE_URL'].rstrip('/')}/demo-lms/")
@@ -134,7 +135,7 @@ def syllabus_command(slug: str, number: int | None, lang: str, output: Path) -> 
 def register_commands(app: Flask) -> None:
     """Add every part's command group to ``app.cli``."""
     for group in (db_group, demo_group, users_group, modules_group, agencies_group,
-                  platform_group, keys_group, certificate_group):
+                  platform_group, keys_group, certificate_group, translations_group):
         app.cli.add_command(group)
     app.cli.add_command(syllabus_command)
     app.cli.add_command(catalogue_pdf_command)
