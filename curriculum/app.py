@@ -28,7 +28,8 @@ def import_models() -> None:
     import exports.models  # noqa: F401
     import lti.demo_lms.models
     import lti.models  # noqa: F401
-    import packages.models  # noqa: F401
+    import packages.models
+    import packages.translations.models  # noqa: F401
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -67,6 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from lti.registration_views import bp as lti_registration_bp
     from lti.views import bp as lti_bp
     from packages.catalogue.views import bp as catalogue_bp
+    from packages.translations.views import translations_blp
     from packages.views import packages_blp, tracks_blp
 
     app.teardown_request(forget_current_user)
@@ -74,6 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for blueprint in (modules_blp, agencies_blp, themes_blp, packages_blp, tracks_blp,
                       partners_blp, platforms_blp):
         rest.register_blueprint(blueprint, url_prefix=f"/api/v1/{blueprint.name}")
+    rest.register_blueprint(translations_blp, url_prefix="/api/v1")
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(lti_bp)

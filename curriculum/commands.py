@@ -29,6 +29,7 @@ from lti.demo_lms.setup import register_demo_lms
 from lti.outbox_cli import outbox_group
 from packages import services as package_services
 from packages.demo.loader import load_demo
+from packages.translations.cli import translations_group
 
 
 @click.group("db", cls=AppGroup)
@@ -77,8 +78,8 @@ def demo_load_command() -> None:
         lms = register_demo_lms(session, config["BASE_URL"]) if with_lms else None
     print_report(report.inventory)
     click.echo(f"{report.agencies_added} agencies, {report.packages_added} packages "
-               f"({report.versions_published} versions) and {report.tracks_added} tracks "
-               "added.")
+               f"({report.versions_published} versions), {report.tracks_added} tracks and "
+               f"{report.translations_added} translated texts added.")
     if lms is not None:
         click.echo(f"The demo LMS is {'registered' if lms.created else 'up to date'}: "
                    f"{config['BASE_URL'].rstrip('/')}/demo-lms/")
@@ -135,7 +136,8 @@ def syllabus_command(slug: str, number: int | None, lang: str, output: Path) -> 
 def register_commands(app: Flask) -> None:
     """Add every part's command group to ``app.cli``."""
     for group in (db_group, demo_group, users_group, modules_group, agencies_group,
-                  platform_group, keys_group, certificate_group, outbox_group):
+                  platform_group, keys_group, certificate_group, outbox_group,
+                  translations_group):
         app.cli.add_command(group)
     app.cli.add_command(syllabus_command)
     app.cli.add_command(catalogue_pdf_command)

@@ -27,12 +27,15 @@ from exports.syllabus import (
     SOURCE_LANGUAGE,
     catalogue_url,
     page_css,
+    source_attributes,
     template_environment,
     template_revision,
+    text_attributes,
     translations,
 )
 from packages.models import Package, PackageVersion, Track
 from packages.tracks import latest_versions, list_tracks
+from packages.translations.localise import Localised, localise_many
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,28 @@ def catalogue_key(session: Session, lang: str, base_url: str,
         .join(Package, Package.id == PackageVersion.package_id)
         .where(Package.id.in_([p.id for p in packages]),
                PackageVersion.number == Package.latest_version_number))
-    hashes = {package_id: [version_id, content_hash] for package_id, version_id, content_hash
-              in rows}
+    hashes: dict[int, list[Any]] = {}
+    version_ids: list[int] = []
+    for package_id, version_id, content_hash in rows:
+        hashes[package_id] = [version_id, content_hash]
+        version_ids.append(version_id)
     state = [[track.id, track.title, track.description,
               [hashes[p.id] for p in track.packages if p.id in hashes]] for track in tracks]
-    key = json.dumps([state, lang, revision or template_revision(), base_url.rstrip("/")])
+    applied = _translations_key(session, version_ids, lang)
+    key = json.dumps([state, lang, revision or template_revision(), base_url.rstrip("/"),
+                      applied])
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _translations_key(session: Session, version_ids: list[int], lang: str) -> list[str]:
+    """The fingerprints of the translations the catalogue in ``lang`` shows (none in the
+    original language, where the versions' content is not read)."""
+    if lang == SOURCE_LANGUAGE or not version_ids:
+        return []
+    snapshots = session.scalars(select(PackageVersion.snapshot)
+                                .where(PackageVersion.id.in_(version_ids))
+                                .order_by(PackageVersion.id))
+    return [shown.key for shown in localise_many(session, list(snapshots), lang, modules=False)]
 
 
 def render_catalogue_pdf(session: Session, lang: str = "en", *, base_url: str,
@@ -72,8 +91,8 @@ def render_catalogue_pdf(session: Session, lang: str = "en", *, base_url: str,
     if found is not None:
         return found
     tracks = catalogue_tracks(session)
-    pdf = render_pdf(catalogue_html(tracks, lang, base_url),
-                     metadata=catalogue_metadata(tracks, lang))
+    pdf = render_pdf(catalogue_html(tracks, lang, base_url, catalogue_translations(
+        session, tracks, lang)), metadata=catalogue_metadata(tracks, lang))
     # Two requests may render the same catalogue at once: the first insert wins.
     insert_unless_present(session, RenderedCatalogue, {
         "cache_key": key, "lang": lang, "template_revision": revision, "pdf": pdf,
@@ -93,18 +112,33 @@ def catalogue_tracks(session: Session) -> list[CatalogueTrack]:
             for track in tracks]
 
 
-def catalogue_html(tracks: list[CatalogueTrack], lang: str, base_url: str) -> str:
-    """The catalogue as HTML for :func:`exports.pdf.render_pdf`."""
+def catalogue_translations(session: Session, tracks: list[CatalogueTrack],
+                           lang: str) -> dict[int, Localised]:
+    """Each version's package texts in ``lang``, by version id."""
+    versions = [version for track in tracks for version in track.versions]
+    shown = localise_many(session, [v.snapshot for v in versions], lang, modules=False)
+    return {version.id: localised for version, localised in zip(versions, shown, strict=True)}
+
+
+def catalogue_html(tracks: list[CatalogueTrack], lang: str, base_url: str,
+                   texts: dict[int, Localised] | None = None) -> str:
+    """The catalogue as HTML for :func:`exports.pdf.render_pdf` (``texts``: the packages'
+    texts in ``lang`` from :func:`catalogue_translations`; without, all in the original)."""
     base = base_url.rstrip("/")
     rtl = lang in RTL_LANGUAGES
-    entries = [[_entry(version, base, lang) for version in track.versions] for track in tracks]
+    texts = texts or {}
+    entries = [[_entry(version, base, lang, texts.get(version.id)) for version in track.versions]
+               for track in tracks]
+    # The tracks' own titles have no translations (yet): a catalogue with tracks always
+    # shows some text in the original, and says so.
+    original_note = lang != SOURCE_LANGUAGE and bool(tracks)
     _ = translations(lang).gettext
     return template_environment(lang).get_template("exports/catalogue.html").render(
         tracks=list(zip(tracks, entries, strict=True)), lang=lang, rtl=rtl,
         title=catalogue_title(lang), edition=_edition(tracks),
         package_count=sum(len(track.versions) for track in tracks),
-        src=Markup(f' lang="{SOURCE_LANGUAGE}"' + (' dir="ltr"' if rtl else "")),
-        source_lang=SOURCE_LANGUAGE, catalogue_page=f"{base}/catalogue",
+        src=source_attributes(lang), text_lang=text_attributes(lang),
+        original_note=original_note, catalogue_page=f"{base}/catalogue",
         source_language_name=Locale.parse(SOURCE_LANGUAGE).get_display_name(lang),
         page_css=Markup(page_css(lang, _("GMG standing curriculum · Catalogue"))))
 
@@ -131,9 +165,10 @@ def catalogue_filename(lang: str) -> str:
     return f"gmg-curriculum-catalogue-{lang}.pdf"
 
 
-def _entry(version: PackageVersion, base: str, lang: str) -> dict[str, Any]:
+def _entry(version: PackageVersion, base: str, lang: str,
+           texts: Localised | None) -> dict[str, Any]:
     slug = version.snapshot["slug"]
-    return {"package": version.snapshot, "number": version.number,
+    return {"package": texts.snapshot if texts else version.snapshot, "number": version.number,
             "published_at": version.published_at,
             "syllabus_url": f"{base}/packages/{slug}/syllabus.pdf"
                             + ("" if lang == "en" else f"?lang={lang}"),

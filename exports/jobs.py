@@ -1,6 +1,7 @@
 """The syllabus jobs exports gives the worker: render a version's syllabi ahead of requests.
 
-Publishing a version enqueues its six languages (in the publishing transaction); a worker
+Publishing a version enqueues its six languages (in the publishing transaction); storing or
+removing a translation enqueues the newest versions' syllabi in its language; a worker
 that starts enqueues the newest version of every package whose syllabi the current template
 revision has not rendered; a request for a very large package's syllabus enqueues that one.
 Each job renders one language in the worker's render process (:mod:`exports.rendering`).
@@ -20,7 +21,7 @@ from exports.models import RenderedSyllabus
 from exports.rendering import RenderProcess
 from exports.services import check_syllabus_language, render_syllabus_pdf
 from exports.syllabus import SYLLABUS_LANGUAGES, catalogue_url, template_revision
-from packages.events import version_published
+from packages.events import translations_changed, version_published
 from packages.models import Package, PackageVersion
 
 RENDER_SYLLABUS = "exports.render_syllabus"
@@ -94,6 +95,16 @@ def _on_version_published(session: Session, *, version: PackageVersion,
     enqueue_version_syllabi(session, version.id)
 
 
+def _on_translations_changed(session: Session, *, package_ids: list[int], lang: str,
+                             **_extra: Any) -> None:
+    newest = session.scalars(select(PackageVersion.id).join(Package, and_(
+        Package.id == PackageVersion.package_id,
+        Package.latest_version_number == PackageVersion.number)).where(
+        Package.id.in_(package_ids)))
+    for version_id in newest:
+        enqueue_syllabus(session, version_id, lang, requeue=True)
+
+
 def init_app(app: Flask) -> None:
     """Give the app's worker the syllabus jobs, and enqueue them when versions are published."""
     timeout = float(app.config["SYLLABUS_RENDER_TIMEOUT_SECONDS"])
@@ -106,3 +117,4 @@ def init_app(app: Flask) -> None:
     registry.on_start(enqueue_missing_syllabi)
     registry.on_stop(close_render_process)
     version_published.connect(_on_version_published)
+    translations_changed.connect(_on_translations_changed)

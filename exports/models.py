@@ -12,16 +12,21 @@ from packages.models import PackageVersion
 
 
 class RenderedSyllabus(Base):
-    """The PDF syllabus of one published version in one language, by one template revision."""
+    """The PDF syllabus of one published version in one language, by one template revision,
+    with one set of translations of the package's and modules' texts."""
 
     __tablename__ = "rendered_syllabi"
-    __table_args__ = (UniqueConstraint("package_version_id", "lang", "template_revision"),)
+    __table_args__ = (UniqueConstraint("package_version_id", "lang", "template_revision",
+                                       "translations_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     package_version_id: Mapped[int] = mapped_column(
         ForeignKey("package_versions.id", ondelete="CASCADE"))
     lang: Mapped[str] = mapped_column(String(10))
     template_revision: Mapped[str] = mapped_column(String(64))
+    #: :attr:`packages.translations.localise.Localised.key` of the translations shown (empty
+    #: when none is): a stored, changed or removed translation renders anew.
+    translations_key: Mapped[str] = mapped_column(String(64), default="", server_default="")
     # Deferred: answering 304 or checking the cache never loads the bytes.
     pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     etag: Mapped[str] = mapped_column(String(80))

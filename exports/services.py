@@ -14,6 +14,7 @@ from exports.models import RenderedSyllabus
 from exports.pdf import render_pdf
 from exports.rendering import Renderer
 from exports.syllabus import (
+    SOURCE_LANGUAGE,
     SYLLABUS_LANGUAGES,
     SyllabusSource,
     syllabus_html,
@@ -21,6 +22,7 @@ from exports.syllabus import (
     template_revision,
 )
 from packages.models import Package, PackageVersion
+from packages.translations.localise import Localised, localise
 
 
 def check_syllabus_language(lang: str, document: str = "syllabus") -> str:
@@ -33,17 +35,32 @@ def check_syllabus_language(lang: str, document: str = "syllabus") -> str:
     raise ValidationFailed(message, {"lang": [message]})
 
 
-def syllabus_etag(version: PackageVersion, lang: str, revision: str) -> str:
+def syllabus_etag(version: PackageVersion, lang: str, revision: str,
+                  translations_key: str = "") -> str:
     """The ETag of a syllabus: what determines its bytes, hashed."""
-    key = f"{version.content_hash}\0{version.number}\0{lang}\0{revision}"
+    key = f"{version.content_hash}\0{version.number}\0{lang}\0{revision}\0{translations_key}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def source_of(version: PackageVersion, catalogue_url: str | None = None) -> SyllabusSource:
-    """What the syllabus of ``version`` is made of."""
+def source_of(version: PackageVersion, catalogue_url: str | None = None,
+              translations: Localised | None = None) -> SyllabusSource:
+    """What the syllabus of ``version`` is made of (``translations``: its texts in the
+    syllabus's language, from :func:`syllabus_translations`)."""
     return SyllabusSource(snapshot=version.snapshot, number=version.number,
                           published_at=version.published_at, change_note=version.change_note,
-                          catalogue_url=catalogue_url)
+                          catalogue_url=catalogue_url, translations=translations)
+
+
+def syllabus_translations(session: Session, version: PackageVersion, lang: str) -> Localised:
+    """The version's texts in ``lang``: translated where a stored translation translates the
+    version's very text (so one stored after publishing applies too)."""
+    return localise(session, version.snapshot, lang)
+
+
+def translations_key(session: Session, version: PackageVersion, lang: str) -> str:
+    """The fingerprint of the translations the syllabus in ``lang`` shows (none in the
+    original language: then the version's content is not even read)."""
+    return "" if lang == SOURCE_LANGUAGE else syllabus_translations(session, version, lang).key
 
 
 def find_published_version(session: Session, slug: str, number: int | None = None
@@ -63,11 +80,16 @@ def find_published_version(session: Session, slug: str, number: int | None = Non
 
 
 def find_rendered_syllabus(session: Session, version: PackageVersion, lang: str,
-                           revision: str | None = None) -> RenderedSyllabus | None:
-    """The cached syllabus (without its bytes loaded), or ``None``."""
+                           revision: str | None = None, key: str | None = None
+                           ) -> RenderedSyllabus | None:
+    """The cached syllabus with the current translations (``key``, computed when not given),
+    without its bytes loaded, or ``None``."""
+    if key is None:
+        key = translations_key(session, version, lang)
     return session.scalar(select(RenderedSyllabus).where(
         RenderedSyllabus.package_version_id == version.id, RenderedSyllabus.lang == lang,
-        RenderedSyllabus.template_revision == (revision or template_revision())))
+        RenderedSyllabus.template_revision == (revision or template_revision()),
+        RenderedSyllabus.translations_key == key))
 
 
 def module_count(version: PackageVersion) -> int:
@@ -85,20 +107,23 @@ def render_syllabus_pdf(session: Session, version: PackageVersion, lang: str = "
     """
     lang = check_syllabus_language(lang)
     revision = revision or template_revision()
-    found = find_rendered_syllabus(session, version, lang, revision)
+    translations = syllabus_translations(session, version, lang)
+    key = translations.key
+    found = find_rendered_syllabus(session, version, lang, revision, key)
     if found is not None:
         return found
-    source = source_of(version, catalogue_url)
+    source = source_of(version, catalogue_url, translations)
     pdf = renderer(syllabus_html(source, lang), metadata=syllabus_metadata(source, lang))
     # Two requests may render the same syllabus at once: the first insert wins, both agree.
     insert_unless_present(session, RenderedSyllabus, {
         "package_version_id": version.id, "lang": lang, "template_revision": revision,
-        "pdf": pdf, "etag": syllabus_etag(version, lang, revision), "size": len(pdf),
-        "created_at": utcnow(),
+        "translations_key": key, "pdf": pdf, "etag": syllabus_etag(version, lang, revision, key),
+        "size": len(pdf), "created_at": utcnow(),
     })
     stored = session.scalar(select(RenderedSyllabus).options(undefer(RenderedSyllabus.pdf))
                             .where(RenderedSyllabus.package_version_id == version.id,
                                    RenderedSyllabus.lang == lang,
-                                   RenderedSyllabus.template_revision == revision))
+                                   RenderedSyllabus.template_revision == revision,
+                                   RenderedSyllabus.translations_key == key))
     assert stored is not None
     return stored

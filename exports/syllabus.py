@@ -1,8 +1,9 @@
 """The syllabus of a published package version as print-ready HTML, from the frozen snapshot.
 
-The HTML depends only on the snapshot, the version's number, date and change note, the language
-and the templates; :func:`template_revision` fingerprints the templates, assets and translations so
-that a change of design or wording renders every cached syllabus anew.
+The HTML depends only on the snapshot, the version's number, date and change note, the language,
+the stored translations of the package's and modules' texts into it, and the templates;
+:func:`template_revision` fingerprints the templates, assets and (gettext) translations so that a
+change of design or wording renders every cached syllabus anew.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from markupsafe import Markup
 from curriculum.formatting import language_name
 from curriculum.text import sanitise_html
 from exports.pdf import ASSETS, ASSETS_URL, PdfMetadata
+from packages.translations.localise import Localised, is_translated
+from packages.translations.texts import SOURCE_LANGUAGE  # the packages' and modules' own
 
 TEMPLATES = Path(__file__).parent / "templates"
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -36,8 +39,6 @@ TEMPLATE_EDITION = 1
 SYLLABUS_LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")
 #: Languages written right to left.
 RTL_LANGUAGES = frozenset({"ar"})
-#: The language the packages' and modules' own texts are written in (no translations stored yet).
-SOURCE_LANGUAGE = "en"
 #: Babel locales for dates, where the bare code is not the one wanted ("27 November 2026").
 DATE_LOCALES = {"en": "en_GB"}
 
@@ -51,6 +52,13 @@ class SyllabusSource:
     published_at: datetime
     change_note: str
     catalogue_url: str | None = None
+    #: The texts in the syllabus's language (``None``: every text in the original).
+    translations: Localised | None = None
+
+    @property
+    def shown(self) -> dict[str, Any]:
+        """The snapshot as the syllabus shows it: translated where a translation applies."""
+        return self.translations.snapshot if self.translations else self.snapshot
 
 
 @cache
@@ -146,18 +154,45 @@ def _safe_html(html: str | None) -> Markup:
     return Markup(sanitise_html(html) or "")  # nh3 has just cleaned it
 
 
+def source_attributes(lang: str) -> Markup:
+    """The attributes of an element holding a text in the original language, in a document
+    in ``lang`` (`` lang="en"``, and left to right inside a right-to-left document)."""
+    return Markup(f' lang="{SOURCE_LANGUAGE}"' + (' dir="ltr"' if lang in RTL_LANGUAGES else ""))
+
+
+def text_attributes(lang: str) -> Any:
+    """The template function ``text_lang(part, name)``: the attributes of the element holding
+    the text ``name`` of a snapshot's ``part``, translated into ``lang`` or in the original."""
+    original, translated = source_attributes(lang), Markup(f' lang="{lang}"')
+
+    def text_lang(part: dict[str, Any], name: str) -> Markup:
+        return translated if is_translated(part, name) else original
+    return text_lang
+
+
+def shows_original_texts(source: SyllabusSource, lang: str) -> bool:
+    """Whether the syllabus in ``lang`` shows a package or module text in the original (the
+    texts no translation covers count: notes on items and modules' own content)."""
+    if lang == SOURCE_LANGUAGE:
+        return False
+    if source.translations is None or source.translations.untranslated:
+        return True
+    return any(item.get("note") or item["module"].get("content_html")
+               for section in source.snapshot["sections"] for item in section["items"])
+
+
 def syllabus_html(source: SyllabusSource, lang: str = "en") -> str:
     """The syllabus as HTML for :func:`exports.pdf.render_pdf`."""
-    snapshot = source.snapshot
+    snapshot = source.shown
     items = [item for section in snapshot["sections"] for item in section["items"]]
     modes = sorted({item["module"]["delivery_mode"] for item in items
                     if item["module"]["delivery_mode"]})
     rtl = lang in RTL_LANGUAGES
-    source_attributes = f' lang="{SOURCE_LANGUAGE}"' + (' dir="ltr"' if rtl else "")
     return template_environment(lang).get_template("exports/syllabus.html").render(
         package=snapshot, source=source, lang=lang, modes=modes, items=items,
         agencies=_agency_names(snapshot), assets_url=ASSETS_URL, rtl=rtl,
-        source_lang=SOURCE_LANGUAGE, src=Markup(source_attributes),
+        src=source_attributes(lang), text_lang=text_attributes(lang),
+        original_note=shows_original_texts(source, lang),
         source_language_name=Locale.parse(SOURCE_LANGUAGE).get_display_name(lang),
         page_css=Markup(page_css(lang)), title=syllabus_title(source, lang),
     )
@@ -166,12 +201,12 @@ def syllabus_html(source: SyllabusSource, lang: str = "en") -> str:
 def syllabus_title(source: SyllabusSource, lang: str = "en") -> str:
     """``Foundations of Migration Governance: syllabus, version 2`` in ``lang``."""
     return translations(lang).gettext("%(title)s: syllabus, version %(number)s") % {
-        "title": source.snapshot["title"], "number": source.number}
+        "title": source.shown["title"], "number": source.number}
 
 
 def syllabus_metadata(source: SyllabusSource, lang: str = "en") -> PdfMetadata:
     """The PDF metadata of a syllabus."""
-    snapshot = source.snapshot
+    snapshot = source.shown
     return PdfMetadata(
         title=syllabus_title(source, lang),
         authors=_agency_names(snapshot),

@@ -13,3 +13,7 @@ _events = Namespace()
 #: ``version_published.send(session, version=version)``: a version was just published
 #: (flushed, not yet committed).
 version_published = _events.signal("version-published")
+
+#: ``translations_changed.send(session, package_ids=[...], lang="fr")``: translations that
+#: these packages' documents show (their own or their modules') were stored or removed.
+translations_changed = _events.signal("translations-changed")

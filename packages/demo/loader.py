@@ -1,7 +1,8 @@
 """Loading the demo curriculum, idempotently, through the same paths a user's data takes.
 
 The inventory goes through the CSV importer as any user's file would; the packages and tracks
-through the package services. Loading twice changes nothing the second time.
+through the package services; the translations through the translations importer. Loading
+twice changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from curriculum.inventory.reference import load_agencies, reference_agencies
 from packages.models import Package, Track
 from packages.services import create_package, get_package, publish_package, update_package
 from packages.tracks import create_track
+from packages.translations.files import import_translations, read_json
 
 
 @dataclass
@@ -33,6 +35,7 @@ class DemoReport:
     packages_added: int
     versions_published: int
     tracks_added: int
+    translations_added: int = 0
 
 
 def demo_file(name: str) -> str:
@@ -42,7 +45,8 @@ def demo_file(name: str) -> str:
 
 def load_demo(session: Session, publisher: User | None = None,
               progress: Callable[[int], None] | None = None) -> DemoReport:
-    """Load agencies, the inventory, the joint packages (published) and the tracks."""
+    """Load agencies, the inventory, the joint packages (published), the tracks and the
+    translations."""
     agencies_added, _ = load_agencies(session, reference_agencies())
     warnings: list[str] = []
     rows = read_csv(demo_file("inventory.csv"), warnings)
@@ -60,7 +64,12 @@ def load_demo(session: Session, publisher: User | None = None,
         if not session.scalar(select(Track.id).where(Track.slug == track["slug"])):
             create_track(session, track)
             tracks_added += 1
-    return DemoReport(agencies_added, inventory, packages_added, versions, tracks_added)
+    # French and Spanish texts of one package and its modules; a language that has any
+    # translation already (the demo's, or an editor's) is left as it is.
+    translations = import_translations(session, read_json(demo_file("translations.json")),
+                                       only_missing=True)
+    return DemoReport(agencies_added, inventory, packages_added, versions, tracks_added,
+                      translations.stored)
 
 
 def _module_slugs(session: Session, titles: dict[int, str]) -> dict[int, str]:

@@ -1,0 +1,1 @@
+"""Translations of the packages' and modules' own texts into the other UN languages."""
