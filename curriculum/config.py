@@ -37,6 +37,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "API_PAGE_SIZE_DEFAULT": 20,
         "API_PAGE_SIZE_MAX": 100,
+        # A course roster (LTI NRPS) read less than this many seconds ago is not read again.
+        "LTI_ROSTER_MAX_AGE": 900,
     }
 
 
