@@ -1,0 +1,127 @@
+"""The pages a launch opens, assembled from the services: the learner's package and modules
+with their progress, the trainer's table with the course roster, in the launch's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from curriculum.db import get_database
+from curriculum.errors import Forbidden, NotFound
+from lti.i18n import render_in
+from lti.models import LaunchSession, LmsContext, Registration
+from lti.pages import LaunchedContent, course_overview, launched_content
+from lti.progress import Change, blank_progress, open_module, progress_of
+from lti.roster import RosterUnavailable, fetch_roster, roster_is_fresh, roster_refusal
+from lti.trainer import trainer_table
+
+
+def learner_content(session: Session, launch: LaunchSession) -> LaunchedContent:
+    """The content of a learner's (or a previewing trainer's) launch of a placed link."""
+    content = launched_content(session, launch)
+    if content is None or launch.user_id is None:
+        raise NotFound("This activity does not open a training package.")
+    return content
+
+
+def trainer_content(session: Session, launch: LaunchSession) -> LaunchedContent:
+    """The content of a trainer's launch; learners may not see the trainer's pages."""
+    if not launch.is_instructor:
+        raise Forbidden("Only the course's trainers see its learners.")
+    return learner_content(session, launch)
+
+
+def settle_completion(session: Session, launch: LaunchSession, content: LaunchedContent,
+                      change: Change) -> None:
+    """What follows a learner's completion of the whole link (the certificate, once the
+    certificate service is on this branch)."""
+
+
+# The learner ---------------------------------------------------------------------------------
+
+
+def learner_page(session: Session, launch: LaunchSession, content: LaunchedContent) -> str:
+    """The package with the learner's progress; a link to one module shows just that module."""
+    if content.module is not None:
+        return module_page(session, launch, content, content.module["slug"])
+    progress = (blank_progress(content) if launch.is_instructor
+                else progress_of(session, launch, content))
+    return render_in(launch.locale, "lti/learner.html", launch=launch, content=content,
+                     progress=progress, next_module=progress.next_module)
+
+
+def module_page(session: Session, launch: LaunchSession, content: LaunchedContent, slug: str
+                ) -> str:
+    """A module; a learner's opening is recorded (a trainer only previews it)."""
+    if launch.is_instructor:
+        progress = blank_progress(content)
+        state = progress.module(slug)
+    else:
+        change = open_module(session, launch, content, slug)
+        settle_completion(session, launch, content, change)
+        progress = change.progress
+        state = progress.module(slug)
+    index = [s.slug for s in progress.modules].index(slug)
+    following = progress.modules[index + 1] if index + 1 < len(progress.modules) else None
+    return render_in(launch.locale, "lti/module.html", launch=launch, content=content,
+                     progress=progress, state=state, m=state.module, following=following,
+                     single=content.module is not None)
+
+
+# The trainer ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterView:
+    """Whose roster the trainer's table shows, and why when it is not the LMS's."""
+
+    from_lms: bool
+    fetched_at: datetime | None
+    note: str | None
+
+
+def course_roster(session: Session, launch: LaunchSession, max_age: timedelta) -> RosterView:
+    """The course roster, read again from the LMS when older than ``max_age``.
+
+    The reading is kept in a transaction of its own (it is a cache: a page that fails later
+    keeps it), begun after the request's own has ended, so that on SQLite the two never wait
+    for each other.
+    """
+    context = launch.context
+    if context is None:
+        return RosterView(False, None, "This launch names no course, so there is no roster.")
+    refusal = roster_refusal(launch.registration, context)
+    if refusal:
+        return RosterView(False, None, refusal)
+    if roster_is_fresh(context, max_age):
+        return RosterView(True, context.roster_fetched_at, None)
+    context_id, registration_id = context.id, launch.registration_id
+    session.rollback()
+    try:
+        with get_database().transaction() as writer:
+            registration = writer.get(Registration, registration_id)
+            fetched = writer.get(LmsContext, context_id)
+            assert registration is not None and fetched is not None
+            fetch_roster(writer, registration, fetched)
+    except RosterUnavailable as unavailable:
+        session.refresh(context)
+        return RosterView(context.roster_fetched_at is not None, context.roster_fetched_at,
+                          str(unavailable))
+    session.refresh(context)
+    return RosterView(True, context.roster_fetched_at, None)
+
+
+def trainer_page(session: Session, launch: LaunchSession, content: LaunchedContent | None,
+                 max_age: timedelta) -> str:
+    """The trainer's view: the course's links, or this link's learners by module."""
+    context: dict[str, Any] = {"launch": launch, "content": content}
+    if content is None or launch.resource_link_id is None:
+        context["overview"] = course_overview(session, launch)
+    else:
+        roster = course_roster(session, launch, max_age)
+        context["roster"] = roster
+        context["table"] = trainer_table(session, launch, content, with_roster=roster.from_lms)
+    return render_in(launch.locale, "lti/trainer.html", **context)
