@@ -49,8 +49,8 @@ TRANSLATIONS := exports/translations
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k _ -k gettext \
 	  -k ngettext:1,2 --project "GMG standing curriculum" -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-location \
-	  --ignore-obsolete
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete \
+	  --width 100
 	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 bench: $(STAMP)

@@ -19,6 +19,7 @@ from curriculum.db import get_database
 from curriculum.errors import AppError
 from curriculum.inventory.cli import agencies_group, modules_group, print_report
 from curriculum.inventory.models import Module
+from exports.cli import catalogue_pdf_command, certificate_group
 from exports.inventory import modules_to_csv, modules_to_json
 from exports.services import render_syllabus_pdf
 from exports.syllabus import catalogue_url
@@ -132,6 +133,7 @@ def syllabus_command(slug: str, number: int | None, lang: str, output: Path) -> 
 def register_commands(app: Flask) -> None:
     """Add every part's command group to ``app.cli``."""
     for group in (db_group, demo_group, users_group, modules_group, agencies_group,
-                  platform_group, keys_group):
+                  platform_group, keys_group, certificate_group):
         app.cli.add_command(group)
     app.cli.add_command(syllabus_command)
+    app.cli.add_command(catalogue_pdf_command)

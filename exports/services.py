@@ -22,12 +22,13 @@ from exports.syllabus import (
 from packages.models import PackageVersion
 
 
-def check_syllabus_language(lang: str) -> str:
-    """``lang`` if syllabi are written in it, else :class:`ValidationFailed` that says why."""
+def check_syllabus_language(lang: str, document: str = "syllabus") -> str:
+    """``lang`` if syllabi (and the other documents) are written in it, else
+    :class:`ValidationFailed` that says why."""
     if lang in SYLLABUS_LANGUAGES:
         return lang
     available = ", ".join(f"{language_name(code)} ({code})" for code in SYLLABUS_LANGUAGES)
-    message = f"There is no syllabus in '{lang[:20]}'; it is available in {available}."
+    message = f"There is no {document} in '{lang[:20]}'; it is available in {available}."
     raise ValidationFailed(message, {"lang": [message]})
 
 

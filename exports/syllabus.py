@@ -89,8 +89,9 @@ def delivery_mode(mode: str, lang: str = "en") -> str:
     return names.get(mode, mode[:1].upper() + mode[1:])
 
 
-def page_css(lang: str) -> str:
-    """The running headers and footers in ``lang``, on the mirrored sides for right to left."""
+def page_css(lang: str, footer_text: str | None = None) -> str:
+    """The running headers and footers in ``lang``, on the mirrored sides for right to left
+    (``footer_text`` replaces the syllabus's own footer, for the other documents)."""
     _ = translations(lang).gettext
     marker_page, marker_pages = "\x00page\x00", "\x00pages\x00"
     counters = {marker_page: "counter(page)", marker_pages: "counter(pages)"}
@@ -98,7 +99,7 @@ def page_css(lang: str) -> str:
     tokens = [counters.get(part) or _css_string(part)
               for part in text.replace(marker_page, f"\x01{marker_page}\x01")
               .replace(marker_pages, f"\x01{marker_pages}\x01").split("\x01") if part]
-    footer = _css_string(_("GMG standing curriculum · Syllabus"))
+    footer = _css_string(footer_text or _("GMG standing curriculum · Syllabus"))
     start, end = ("right", "left") if lang in RTL_LANGUAGES else ("left", "right")
     direction = " direction: rtl;" if lang in RTL_LANGUAGES else ""
     return (f"@page {{{direction} @top-{start} {{ content: string(package-title); }} "
@@ -113,7 +114,8 @@ def _css_string(text: str) -> str:
 
 
 @cache
-def _environment(lang: str) -> Environment:
+def template_environment(lang: str) -> Environment:
+    """The Jinja environment of the PDF templates, with the fixed texts and filters in ``lang``."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
                       trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
@@ -149,7 +151,7 @@ def syllabus_html(source: SyllabusSource, lang: str = "en") -> str:
                     if item["module"]["delivery_mode"]})
     rtl = lang in RTL_LANGUAGES
     source_attributes = f' lang="{SOURCE_LANGUAGE}"' + (' dir="ltr"' if rtl else "")
-    return _environment(lang).get_template("exports/syllabus.html").render(
+    return template_environment(lang).get_template("exports/syllabus.html").render(
         package=snapshot, source=source, lang=lang, modes=modes, items=items,
         agencies=_agency_names(snapshot), assets_url=ASSETS_URL, rtl=rtl,
         source_lang=SOURCE_LANGUAGE, src=Markup(source_attributes),

@@ -1,7 +1,7 @@
 """course rosters
 
 Revision ID: 3f3535226d3e
-Revises: 50547d857bf4
+Revises: 620b272bd1ce
 Create Date: 2026-11-28 03:13:39.063391
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '3f3535226d3e'
-down_revision = '50547d857bf4'
+down_revision = '620b272bd1ce'
 branch_labels = None
 depends_on = None
 
