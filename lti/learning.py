@@ -7,16 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from curriculum.db import get_database
 from curriculum.errors import Forbidden, NotFound
-from lti.i18n import render_in
+from exports.certificates import issue_certificate
+from exports.codes import format_code
+from exports.models import Certificate
+from exports.syllabus import SYLLABUS_LANGUAGES
+from lti.i18n import page_language, render_in
 from lti.models import LaunchSession, LmsContext, Registration
 from lti.pages import LaunchedContent, course_overview, launched_content
 from lti.progress import Change, blank_progress, open_module, progress_of
 from lti.roster import RosterUnavailable, fetch_roster, roster_is_fresh, roster_refusal
 from lti.trainer import trainer_table
+from packages.models import PackageVersion
+from packages.services import get_version
 
 
 def learner_content(session: Session, launch: LaunchSession) -> LaunchedContent:
@@ -34,10 +41,44 @@ def trainer_content(session: Session, launch: LaunchSession) -> LaunchedContent:
     return learner_content(session, launch)
 
 
+def _version(session: Session, launch: LaunchSession, content: LaunchedContent
+             ) -> PackageVersion:
+    link = launch.resource_link
+    assert link is not None and link.package is not None
+    version = get_version(session, link.package, content.version)
+    assert version is not None
+    return version
+
+
+def holder_key(launch: LaunchSession) -> str:
+    """Who holds a certificate, for the certificate service: the LMS user of a registration."""
+    assert launch.user is not None
+    return f"{launch.registration_id}:{launch.user.sub}"
+
+
 def settle_completion(session: Session, launch: LaunchSession, content: LaunchedContent,
-                      change: Change) -> None:
-    """What follows a learner's completion of the whole link (the certificate, once the
-    certificate service is on this branch)."""
+                      change: Change) -> Certificate | None:
+    """A learner who completed a whole package just now gets its certificate, in the same
+    transaction (a link to one module completes that module, not the package)."""
+    if (not change.completed_now or content.module is not None or launch.user is None
+            or change.progress.completed_at is None):
+        return None
+    lang = page_language(launch.locale)
+    return issue_certificate(
+        session, holder_key=holder_key(launch), learner_name=launch.user.display_name,
+        package_version=_version(session, launch, content),
+        completed_at=change.progress.completed_at,
+        lang=lang if lang in SYLLABUS_LANGUAGES else "en")
+
+
+def certificate_of(session: Session, launch: LaunchSession, content: LaunchedContent
+                   ) -> Certificate | None:
+    """The certificate the learner holds for the link's version, if any."""
+    if content.module is not None or launch.user is None:
+        return None
+    return session.scalar(select(Certificate).where(
+        Certificate.holder_key == holder_key(launch),
+        Certificate.package_version_id == _version(session, launch, content).id))
 
 
 # The learner ---------------------------------------------------------------------------------
@@ -49,8 +90,11 @@ def learner_page(session: Session, launch: LaunchSession, content: LaunchedConte
         return module_page(session, launch, content, content.module["slug"])
     progress = (blank_progress(content) if launch.is_instructor
                 else progress_of(session, launch, content))
+    certificate = certificate_of(session, launch, content) if progress.completed_at else None
     return render_in(launch.locale, "lti/learner.html", launch=launch, content=content,
-                     progress=progress, next_module=progress.next_module)
+                     progress=progress, next_module=progress.next_module,
+                     certificate=certificate,
+                     certificate_code=format_code(certificate.code) if certificate else None)
 
 
 def module_page(session: Session, launch: LaunchSession, content: LaunchedContent, slug: str
