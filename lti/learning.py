@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -125,6 +126,11 @@ class RosterView:
     from_lms: bool
     fetched_at: datetime | None
     note: str | None
+
+
+def roster_max_age() -> timedelta:
+    """How old a kept roster may be before a trainer's page reads it again."""
+    return timedelta(seconds=int(current_app.config["LTI_ROSTER_MAX_AGE"]))
 
 
 def course_roster(session: Session, launch: LaunchSession, max_age: timedelta) -> RosterView:

@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 from curriculum.db import get_session
 from curriculum.errors import Forbidden
 from lti.i18n import init_jinja
-from lti.learning import learner_content, module_page, settle_completion, trainer_content
+from lti.learning import (
+    course_roster,
+    learner_content,
+    module_page,
+    roster_max_age,
+    settle_completion,
+    trainer_content,
+)
 from lti.models import LaunchSession
 from lti.progress import complete_module
 from lti.recording import get_launch_session
@@ -91,7 +98,8 @@ def learners_csv(launch_id: str) -> ResponseReturnValue:
     session = get_session()
     launch = _launch(session, launch_id)
     content = trainer_content(session, launch)
-    table = trainer_table(session, launch, content, with_roster=True)
+    roster = course_roster(session, launch, roster_max_age())
+    table = trainer_table(session, launch, content, with_roster=roster.from_lms)
     slug = content.package["slug"] if content.module is None else content.module["slug"]
     return Response("\ufeff" + table_csv(table), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{slug}-learners.csv"'})

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.r
 MEMBERSHIPS_MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 #: A roster longer than this many pages is read no further (a loop of links, or a huge course).
 PAGE_CAP = 50
+PAGE_SIZE = 100
 MEMBER_CAP = 10_000
 ANSWER_LIMIT = 300
 _LINK = re.compile(r'<([^>]*)>\s*;[^,]*?\brel="?([^",;]*)"?')
@@ -67,6 +69,14 @@ def next_link(header: str | None) -> str | None:
     return None
 
 
+def first_page(url: str) -> str:
+    """The memberships URL asking for pages of :data:`PAGE_SIZE` (Canvas sends 10 a page
+    unless asked; platforms answer at most what they allow)."""
+    if "limit=" in urlsplit(url).query:
+        return url
+    return url + ("&" if "?" in url else "?") + urlencode({"limit": PAGE_SIZE})
+
+
 def roster_refusal(registration: Registration, context: LmsContext) -> str | None:
     """Why this course's roster cannot be asked for, or ``None`` when it can."""
     if not context.memberships_url:
@@ -93,7 +103,7 @@ def fetch_roster(session: Session, registration: Registration, context: LmsConte
     if refusal:
         raise RosterUnavailable(refusal)
     http = http or requests.Session()
-    url: str | None = context.memberships_url
+    url: str | None = first_page(context.memberships_url or "")
     members: list[dict[str, Any]] = []
     pages = 0
     while url and pages < PAGE_CAP and len(members) < MEMBER_CAP:

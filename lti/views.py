@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -26,7 +25,7 @@ from lti.errors import LaunchRejected, bad_request
 from lti.i18n import render_in
 from lti.keys import jwks
 from lti.launch import find_state, state_cookie_name, validate_launch
-from lti.learning import learner_page, trainer_page
+from lti.learning import learner_page, roster_max_age, trainer_page
 from lti.login import STATE_LIFETIME, start_login
 from lti.models import LaunchFailure, Registration
 from lti.pages import launched_content
@@ -131,8 +130,7 @@ def launched(launch_id: str) -> ResponseReturnValue:
     launch_session = get_launch_session(session, launch_id)
     content = launched_content(session, launch_session)
     if launch_session.is_instructor:
-        return trainer_page(session, launch_session, content, timedelta(
-            seconds=int(current_app.config["LTI_ROSTER_MAX_AGE"])))
+        return trainer_page(session, launch_session, content, roster_max_age())
     if content is None or launch_session.user_id is None:
         return render_in(launch_session.locale, "lti/learner.html", launch=launch_session,
                          content=None)
