@@ -43,15 +43,22 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# Re-extract the syllabus's fixed texts, merge them into each catalogue, compile the .mo files
+# Re-extract the syllabus's and the LTI pages' fixed texts, merge them into each catalogue, compile the .mo files
 # (committed, so that nothing is built at run time). Translate new msgids before compiling.
 TRANSLATIONS := exports/translations
+# The launched LTI pages (learner and trainer) have catalogues of their own.
+LTI_TRANSLATIONS := lti/translations
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k _ -k gettext \
 	  -k ngettext:1,2 --project "GMG standing curriculum" -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete \
 	  --width 100
 	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
+	$(BIN)/pybabel extract -F lti/babel.cfg --no-location --sort-output -k _ -k gettext \
+	  -k ngettext:1,2 --project "GMG standing curriculum" -o $(LTI_TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(LTI_TRANSLATIONS)/messages.pot -d $(LTI_TRANSLATIONS) \
+	  --ignore-obsolete
+	$(BIN)/pybabel compile -d $(LTI_TRANSLATIONS) --statistics
 
 bench: $(STAMP)
 	$(BIN)/python bench/catalogue.py

@@ -65,6 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from exports.views import bp as exports_bp
     from lti.api import partners_blp, platforms_blp
     from lti.delivery import init_app as init_score_delivery
+    from lti.learning_views import bp as lti_learning_bp
     from lti.registration_views import bp as lti_registration_bp
     from lti.views import bp as lti_bp
     from packages.catalogue.views import bp as catalogue_bp
@@ -80,6 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(lti_bp)
+    app.register_blueprint(lti_learning_bp)
     app.register_blueprint(lti_registration_bp)
     if app.config["DEMO_MODE"] and app.config["ENV"] != "production":
         from lti.demo_lms.views import bp as demo_lms_bp

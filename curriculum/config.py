@@ -65,6 +65,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "OUTBOX_RETRY_WINDOW_HOURS": 48.0,
         "OUTBOX_RATE_LIMIT_SECONDS": 30.0,
         "OUTBOX_HTTP_TIMEOUT": None,
+        # A course roster (LTI NRPS) read less than this many seconds ago is not read again.
+        "LTI_ROSTER_MAX_AGE": 900,
     }
 
 

@@ -183,10 +183,11 @@ def get_database() -> Database:
     return database
 
 
-def get_session() -> Session:
-    """The session of the current request (created on first use)."""
+def get_session(*, write: bool = False) -> Session:
+    """The session of the current request (created on first use); ``write`` asks for a
+    writing one even for a GET (a page that records that it was seen)."""
     if "db_session" not in g:
-        write = has_request_context() and request.method in WRITE_METHODS
+        write = write or (has_request_context() and request.method in WRITE_METHODS)
         g.db_session = get_database().new_session(write=write)
     session: Session = g.db_session
     return session

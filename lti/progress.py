@@ -126,6 +126,11 @@ def _rule(content: LaunchedContent) -> dict[str, Any]:
     return dict(content.package["completion_rule"])
 
 
+def blank_progress(content: LaunchedContent) -> Progress:
+    """The link's modules and rule with nothing done (a row of the trainer's table starts so)."""
+    return Progress(modules=_module_states(content), rule=_rule(content), completed_at=None)
+
+
 def progress_of(session: Session, launch: LaunchSession, content: LaunchedContent) -> Progress:
     """The learner's progress on the launch's link (two queries)."""
     rows = {row.module_slug: row for row in session.scalars(select(ModuleProgress).where(

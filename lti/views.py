@@ -22,11 +22,13 @@ from curriculum.db import get_database, get_session, relax_durability
 from lti import claims as c
 from lti.deep_linking import accepts_multiple, package_items, response_jwt
 from lti.errors import LaunchRejected, bad_request
+from lti.i18n import render_in
 from lti.keys import jwks
 from lti.launch import find_state, state_cookie_name, validate_launch
+from lti.learning import learner_page, roster_max_age, trainer_page
 from lti.login import STATE_LIFETIME, start_login
-from lti.models import LaunchFailure, Registration, ResourceLinkUser
-from lti.pages import course_overview, launched_content
+from lti.models import LaunchFailure, Registration
+from lti.pages import launched_content
 from lti.recording import get_launch_session, record_launch
 from lti.registrations import fetched_key_sets, keep_fetched_key_sets
 from lti.urls import tool_urls
@@ -122,20 +124,17 @@ def key_set() -> ResponseReturnValue:
 
 @bp.get("/launches/<launch_id>")
 def launched(launch_id: str) -> ResponseReturnValue:
-    """What a launched link shows: the trainer view to instructors, the package to learners."""
-    session = get_session()
+    """What a launched link shows: the trainer's table to instructors, the package and the
+    learner's progress to learners (a link to one module opens it, and records that)."""
+    session = get_session(write=True)
     launch_session = get_launch_session(session, launch_id)
     content = launched_content(session, launch_session)
-    if launch_session.is_instructor and launch_session.resource_link is not None:
-        learners = session.scalars(
-            select(ResourceLinkUser).where(
-                ResourceLinkUser.resource_link_id == launch_session.resource_link_id,
-                ResourceLinkUser.is_instructor.is_(False))
-            .order_by(ResourceLinkUser.last_launch_at.desc())).all()
-        return render_template("lti/trainer.html", launch=launch_session, content=content,
-                               learners=learners,
-                               overview=course_overview(session, launch_session))
-    return render_template("lti/learner.html", launch=launch_session, content=content)
+    if launch_session.is_instructor:
+        return trainer_page(session, launch_session, content, roster_max_age())
+    if content is None or launch_session.user_id is None:
+        return render_in(launch_session.locale, "lti/learner.html", launch=launch_session,
+                         content=None)
+    return learner_page(session, launch_session, content)
 
 
 @bp.get("/launches/<launch_id>/deep-linking")
@@ -202,8 +201,10 @@ def _log_failure(step: str, rejected: LaunchRejected, issuer: str | None,
 
 
 def no_store(response: Response) -> Response:
-    """LTI pages carry launch ids: never cache them."""
+    """LTI pages carry launch ids: never cache them, and never send them to other sites in a
+    ``Referer`` (a module's own platform opens from these pages)."""
     response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
 
 

@@ -59,6 +59,8 @@ class LmsContext(Base):
     types: Mapped[list[str]] = mapped_column(JSON, default=list)
     memberships_url: Mapped[str | None] = mapped_column(String(2000))
     lineitems_url: Mapped[str | None] = mapped_column(String(2000))
+    #: When the course roster was last read from the platform (NRPS); ``None``: never.
+    roster_fetched_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -118,6 +120,9 @@ class Membership(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("lti_users.id", ondelete="CASCADE"), index=True)
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: The roster's ``status`` (``Active``, ``Inactive``, ``Deleted``); ``None`` when only a
+    #: launch reported the membership.
+    status: Mapped[str | None] = mapped_column(String(20))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Page
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
@@ -145,8 +146,9 @@ def serving(app: Any) -> Iterator[BaseWSGIServer]:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of the app serving the demo curriculum (and the demo LMS) over HTTP."""
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app serving the demo curriculum (and the demo LMS) over HTTP, for tests that also
+    arrange data in its database."""
     with browser_database(tmp_path_factory) as url:
         load_demo_curriculum(url)
         app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret",
@@ -157,9 +159,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 base = app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
                 with app.extensions["database"].transaction() as session:
                     register_demo_lms(session, base)
-                yield base
+                yield app
         finally:
             app.extensions["database"].engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> str:
+    """The base URL of the live app."""
+    return str(live_app.config["BASE_URL"])
 
 
 @pytest.fixture

@@ -273,7 +273,7 @@ def test_the_trainer_sees_the_learner_who_opened_the_link(visitor: Visitor, sess
     assert claims["name"] == "Carlos Mendes"
     assert claims[c.ROLES] == ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]
     assert "Trainer view" in visitor.text and FOUNDATIONS_TITLE in visitor.text
-    assert "Learners who opened this link" in visitor.text
+    assert "Learners of the course" in visitor.text
     assert "Amina Diallo" in visitor.text and "Carlos Mendes" not in visitor.text
     visits = session.scalars(select(ResourceLinkUser)).all()
     assert sorted(v.is_instructor for v in visits) == [False, True]

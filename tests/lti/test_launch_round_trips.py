@@ -3,8 +3,6 @@ opens, and what the tool records about it."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
@@ -74,19 +72,18 @@ def test_an_instructor_launch_opens_the_trainer_view_listing_the_learners_who_la
     text = text_of(page)
     assert "Trainer view" in text and platform.course.title in text
     assert FOUNDATIONS_TITLE in text
-    learners = text.split("Learners who opened this link")[1]
+    learners = text.split("Learners of the course")[1]
     assert first.name in learners and second.name in learners
     assert platform.instructor.name not in learners
-    rows = re.findall(r"<tr><td>([^<]+)</td>.*?<td>(\d+)</td></tr>", page.get_data(as_text=True))
-    assert sorted(rows) == sorted([(first.name, "2"), (second.name, "1")])
 
 
 def test_names_sent_by_the_platform_are_shown_as_text_in_the_trainer_view(
         client: FlaskClient, platform: Platform) -> None:
+    # Without the roster service, so that the name the launch sent is the one shown.
     open_launch(client, platform, platform.resource_link_launch(
-        custom=foundations(), name="<img src=x onerror=alert(1)>"))
+        custom=foundations(), name="<img src=x onerror=alert(1)>", with_nrps=False))
     page = open_launch(client, platform, platform.resource_link_launch(
-        role="instructor", custom=foundations()))
+        role="instructor", custom=foundations(), with_nrps=False))
     assert "<img src=x" not in page.get_data(as_text=True)
     assert "&lt;img src=x onerror=alert(1)&gt;" in page.get_data(as_text=True)
 
