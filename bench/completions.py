@@ -13,11 +13,17 @@ The script
    start until no score is pending (polling the database), repeated ``--runs`` times;
 4. checks that the stand-in received every score exactly once.
 
-Results go to bench/results/completions.json. The completion half of the benchmark (requests
-per second of a learner's "complete" POST against ``GET /healthz``) waits for the learner
-route: see bench/README.md.
+5. records completions through HTTP: the app under gunicorn (2 workers) beside the outbox
+   workers, learners whose launches are already recorded (their launch sessions are
+   inserted: the launch has its own benchmark) POST "mark as complete" for each module of a
+   demo package from ``--concurrency`` client threads; in the same run, the baseline
+   ``GET /healthz``. Each completion writes the progress row and its outbox row in one
+   commit. Reported: completions per second, p50/p99, and the ratio of the p50s.
+
+Results go to bench/results/completions.json.
 
 Usage: python bench/completions.py [--scores 10000] [--workers 2] [--runs 3] [--answer-ms 5]
+                                   [--seconds 10] [--concurrency 4]
 """
 
 from __future__ import annotations
@@ -203,6 +209,145 @@ def drain(url: str, workers: int, count: int) -> dict[str, Any]:
             "posts": posts, "sent_twice": sum(1 for n in StandIn.received.values() if n > 1)}
 
 
+# Recording completions over HTTP -----------------------------------------------------------
+
+COMPLETION_PACKAGE = "foundations-of-migration-governance"
+
+
+def arrange_learners(url: str, learners: int) -> tuple[list[str], list[str]]:
+    """Load the demo, place its foundations package, and record ``learners`` launches of it;
+    returns their launch ids and the package's module slugs."""
+    import secrets
+
+    from curriculum.app import import_models
+    from curriculum.db import Database, make_engine
+    from lti.models import LaunchSession, LmsUser, ResourceLink, ResourceLinkUser
+    from packages.demo.loader import load_demo
+    from packages.models import Package, PackageVersion
+    from packages.snapshot import snapshot_items
+
+    import_models()
+    database = Database(make_engine(url))
+    with database.transaction() as session:
+        load_demo(session)
+        package = session.scalars(select(Package).where(
+            Package.slug == COMPLETION_PACKAGE)).one()
+        snapshot = session.scalars(select(PackageVersion.snapshot).where(
+            PackageVersion.package_id == package.id,
+            PackageVersion.number == package.latest_version_number)).one()
+        modules = [item["module"]["slug"] for _, _, item in snapshot_items(snapshot)]
+        link = session.scalars(select(ResourceLink).order_by(ResourceLink.id)).first()
+        assert link is not None
+        link.package_id = package.id
+        users = list(session.scalars(select(LmsUser).order_by(LmsUser.id)))[:learners]
+        now, ids = datetime.now(UTC), []
+        for user in users:
+            launch_id = secrets.token_urlsafe(32)
+            ids.append(launch_id)
+            session.add(ResourceLinkUser(resource_link_id=link.id, user_id=user.id,
+                                         roles=[], first_launch_at=now, last_launch_at=now))
+            session.add(LaunchSession(
+                id=launch_id, registration_id=link.registration_id,
+                deployment_id=link.deployment_id, user_id=user.id, resource_link_id=link.id,
+                message_type="LtiResourceLinkRequest", roles=[], custom={},
+                expires_at=now + timedelta(hours=8)))
+    database.engine.dispose()
+    return ids, modules
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The ``share`` percentile (0..1) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def drive(port: int, kind: str, seconds: float, work: list[tuple[str, str]],
+          samples: list[float]) -> None:
+    """One client thread: ``kind`` is ``baseline`` (GET /healthz) or ``complete`` (POST the
+    (launch id, module) pairs of ``work``, in order, until they or the time run out)."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    origin = f"http://127.0.0.1:{port}"
+    deadline, index = time.perf_counter() + seconds, 0
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        if kind == "baseline":
+            connection.request("GET", "/healthz")
+            expected = 200
+        else:
+            if index >= len(work):
+                break
+            launch_id, module = work[index]
+            index += 1
+            connection.request("POST", f"/lti/launches/{launch_id}/modules/{module}/complete",
+                               headers={"Origin": origin, "Content-Length": "0"})
+            expected = 303
+        answer = connection.getresponse()
+        answer.read()
+        assert answer.status == expected, (kind, answer.status)
+        samples.append(time.perf_counter() - started)
+
+
+def measure_completions(url: str, seconds: float, concurrency: int, workers: int,
+                        launch_ids: list[str], modules: list[str]) -> dict[str, Any]:
+    """Completions through gunicorn (2 workers, with the outbox workers running) against the
+    baseline, in one run."""
+    port = free_port()
+    environment = {**os.environ, "DATABASE_URL": url, "BASE_URL": f"http://127.0.0.1:{port}",
+                   "CURRICULUM_WORKER_POLL_SECONDS": "0.2", "DEMO_MODE": "0"}
+    commands = [[sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
+                 "--log-level", "warning", "curriculum.app:create_app()"]]
+    commands += [[sys.executable, "-m", "curriculum", "worker"]] * workers
+    processes = [subprocess.Popen(command, env=environment, cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for command in commands]
+    try:
+        _wait_for(port)
+        shares = [launch_ids[n::concurrency] for n in range(concurrency)]
+        results: dict[str, Any] = {}
+        for kind in ("baseline", "complete", "baseline"):
+            samples: list[float] = []
+            threads = [threading.Thread(target=drive, args=(
+                port, kind, seconds,
+                [(launch, module) for module in modules for launch in shares[n]], samples))
+                for n in range(concurrency)]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - started
+            results.setdefault(kind, []).append({
+                "requests": len(samples), "per_second": round(len(samples) / elapsed, 1),
+                "p50_ms": round(percentile(samples, 0.5) * 1000, 2),
+                "p99_ms": round(percentile(samples, 0.99) * 1000, 2)})
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=60)
+    baseline_p50 = min(run["p50_ms"] for run in results["baseline"])
+    complete = results["complete"][0]
+    return {"baseline": results["baseline"], "complete": complete,
+            "ratio_p50": round(complete["p50_ms"] / baseline_p50, 2)}
+
+
+def _wait_for(port: int) -> None:
+    import http.client
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
 def main() -> None:
     """Run the benchmark and write bench/results/completions.json."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -210,6 +355,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--answer-ms", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
     StandIn.delay = args.answer_ms / 1000
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), StandIn)
@@ -226,6 +373,13 @@ def main() -> None:
             print(f"run {run + 1}: {args.scores} scores drained in {result['seconds']} s "
                   f"({result['scores_per_second']}/s), {result['posts']} POSTs, "
                   f"{result['sent_twice']} sent twice", flush=True)
+        launch_ids, modules = arrange_learners(url, PER_LINK)
+        completions = measure_completions(url, args.seconds, args.concurrency, args.workers,
+                                          launch_ids, modules)
+        print(f"completions: {completions['complete']['per_second']}/s, p50 "
+              f"{completions['complete']['p50_ms']} ms (p99 {completions['complete']['p99_ms']}"
+              f"); baseline p50 {[b['p50_ms'] for b in completions['baseline']]} ms; ratio "
+              f"{completions['ratio_p50']} (target <= 2)", flush=True)
     finally:
         server.shutdown()
         drop_database()
@@ -233,7 +387,7 @@ def main() -> None:
     summary = {"scores": args.scores, "workers": args.workers, "answer_ms": args.answer_ms,
                "median_seconds": seconds[len(seconds) // 2], "range": [seconds[0], seconds[-1]],
                "target_seconds": 60, "met": seconds[len(seconds) // 2] < 60,
-               "load_average": os.getloadavg(), "runs": runs,
+               "load_average": os.getloadavg(), "runs": runs, "completions": completions,
                "at": datetime.now(UTC).isoformat(timespec="seconds")}
     out = ROOT / "bench" / "results" / "completions.json"
     out.parent.mkdir(parents=True, exist_ok=True)

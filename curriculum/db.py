@@ -70,6 +70,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def dialect_insert(session: Session) -> Any:
+    """The ``insert`` of the session's dialect (PostgreSQL's or SQLite's: both have
+    ``ON CONFLICT``)."""
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 def insert_unless_present(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
     """``INSERT ... ON CONFLICT DO NOTHING`` (PostgreSQL and SQLite): one statement, no
     savepoint; returns whether the row was inserted (``False``: a unique key existed)."""

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from curriculum.db import insert_unless_present, utcnow
+from curriculum.db import dialect_insert, insert_unless_present, utcnow
 from curriculum.errors import NotFound
 from lti.models import LaunchSession, ModuleProgress, ResourceLinkUser
 from lti.outbox import queue_score
@@ -131,12 +131,15 @@ def blank_progress(content: LaunchedContent) -> Progress:
     return Progress(modules=_module_states(content), rule=_rule(content), completed_at=None)
 
 
-def progress_of(session: Session, launch: LaunchSession, content: LaunchedContent) -> Progress:
-    """The learner's progress on the launch's link (two queries)."""
+def progress_of(session: Session, launch: LaunchSession, content: LaunchedContent,
+                link_user: ResourceLinkUser | None = None) -> Progress:
+    """The learner's progress on the launch's link (two queries; one when the learner's row
+    of the link is given)."""
     rows = {row.module_slug: row for row in session.scalars(select(ModuleProgress).where(
         ModuleProgress.resource_link_id == launch.resource_link_id,
         ModuleProgress.user_id == launch.user_id))}
-    link_user = _link_user(session, launch)
+    if link_user is None:
+        link_user = _link_user(session, launch)
     states = []
     for state in _module_states(content):
         row = rows.get(state.slug)
@@ -187,16 +190,13 @@ def complete_module(session: Session, launch: LaunchSession, content: LaunchedCo
 
     A completion that changes the share queues a score for the gradebook in this transaction.
     """
-    progress_of(session, launch, content).module(slug)  # NotFound before anything is written
+    blank_progress(content).module(slug)  # NotFound before anything is written
     link_user = _lock(session, launch)
     now = utcnow()
-    _record_opening(session, launch, slug, now)
-    completed = session.execute(update(ModuleProgress).where(
-        *_row_of(launch, slug), ModuleProgress.completed_at.is_(None)).values(
-            completed_at=now, last_opened_at=now))
-    if not completed.rowcount:  # type: ignore[attr-defined]  # a CursorResult
-        return _unchanged(session, launch, content)
-    progress = progress_of(session, launch, content)
+    if not _mark_completed(session, launch, slug, now):
+        return Change(progress=progress_of(session, launch, content, link_user), changed=False,
+                      completed_now=False)
+    progress = progress_of(session, launch, content, link_user)
     completed_now = False
     if progress.complete and link_user.completed_at is None:
         link_user.completed_at = now
@@ -224,6 +224,19 @@ def _lock(session: Session, launch: LaunchSession) -> ResourceLinkUser:
 def _row_of(launch: LaunchSession, slug: str) -> tuple[Any, ...]:
     return (ModuleProgress.resource_link_id == launch.resource_link_id,
             ModuleProgress.user_id == launch.user_id, ModuleProgress.module_slug == slug)
+
+
+def _mark_completed(session: Session, launch: LaunchSession, slug: str, now: datetime) -> bool:
+    """The module's progress row, completed now unless it was before (one statement: an
+    upsert whose update applies only to a row not yet completed); whether it changed."""
+    insert = dialect_insert(session)(ModuleProgress).values(
+        resource_link_id=launch.resource_link_id, user_id=launch.user_id, module_slug=slug,
+        opened_at=now, last_opened_at=now, completed_at=now)
+    statement = insert.on_conflict_do_update(
+        index_elements=["resource_link_id", "user_id", "module_slug"],
+        set_={"completed_at": now, "last_opened_at": now},
+        where=ModuleProgress.completed_at.is_(None)).returning(ModuleProgress.id)
+    return session.execute(statement).first() is not None
 
 
 def _record_opening(session: Session, launch: LaunchSession, slug: str, now: datetime) -> bool:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from curriculum.db import upsert, utcnow
 from lti import claims as c
@@ -193,7 +193,11 @@ def record_launch(session: Session, launch: ValidatedLaunch) -> LaunchSession:
 
 def get_launch_session(session: Session, launch_id: str) -> LaunchSession:
     """A launch session that has not expired, or a clear rejection."""
-    found = session.get(LaunchSession, launch_id) if launch_id else None
+    # The placed link and its package come in the same query: every page after a launch
+    # needs them.
+    found = session.get(LaunchSession, launch_id, options=[
+        joinedload(LaunchSession.resource_link).joinedload(ResourceLink.package)],
+    ) if launch_id else None
     if found is None or found.expires_at < utcnow():
         raise bad_request("launch_expired", "This launch is unknown or has expired.",
                           "Open the activity again from the course.")
