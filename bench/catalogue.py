@@ -74,7 +74,11 @@ from curriculum.inventory.models import (
     ModuleStatus,
     ModuleTheme,
     Theme,
+    agency_filter_key,
+    audience_filter_key,
     audience_key,
+    language_filter_key,
+    theme_filter_key,
 )
 from curriculum.inventory.reference import load_agencies, reference_agencies
 from curriculum.inventory.search import ModuleQuery, search_modules
@@ -359,6 +363,13 @@ def load_inventory(engine: Engine, n_modules: int, rng: random.Random) -> dict[s
             labels = rng.sample(AUDIENCES, rng.randint(1, 3))
             audiences.extend({"module_id": module_id, "key": audience_key(label), "label": label,
                               "position": position} for position, label in enumerate(labels))
+            # What the services keep in step with the links (Module.filter_keys_from_links).
+            modules[-1]["filter_keys"] = list(dict.fromkeys([
+                agency_filter_key(agencies[owner][0]),
+                *(agency_filter_key(agencies[code][0]) for code in others),
+                *(theme_filter_key(themes[name]) for name in names),
+                *(language_filter_key(code) for code in codes_here or ["en"]),
+                *(audience_filter_key(audience_key(label)) for label in labels)]))
         with engine.begin() as connection:
             for model, rows in ((Module, modules), (ModuleLanguage, languages),
                                 (ModuleTheme, module_themes), (ModulePartner, partners),

@@ -129,7 +129,24 @@ def make_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 5000) ->
         )
         _tune_sqlite(engine, busy_timeout_ms)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    _tune_postgresql(engine)
+    return engine
+
+
+def _tune_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # psycopg prepares a statement on the server once it has run five times, and the
+        # server then may plan it once for any parameters. Such a generic plan cannot see
+        # that "migra" matches 30,000 modules and "recruitment" 10,000: measured on the module
+        # search at 50,000 modules, it sorted 7,500 matches for a page that walking the title
+        # index finds in under a millisecond. Plan every execution for its own values (the
+        # statement is still parsed only once).
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET plan_cache_mode = force_custom_plan")
+        cursor.close()
+        dbapi_connection.commit()
 
 
 class Database:

@@ -16,8 +16,9 @@ from curriculum.db import Base
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 #: Objects that only one database has on purpose: SQLite's FTS5 search table (and its shadow
-#: tables), PostgreSQL's trigram index. Comparing models and migrations ignores them.
-DIALECT_SPECIFIC = ("module_search", "ix_modules_search_text_trgm")
+#: tables), PostgreSQL's trigram and filter key indexes. Comparing models and migrations
+#: ignores them.
+DIALECT_SPECIFIC = ("module_search", "ix_modules_search_text_trgm", "ix_modules_filter_keys")
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool,

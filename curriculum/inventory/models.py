@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from curriculum.db import Base, string_enum, utcnow
@@ -37,6 +38,26 @@ def audience_key(label: str) -> str:
     """The case-folded form of an audience label that filters compare (bounded: "ß" folds to
     "ss", so folding can lengthen a label)."""
     return " ".join(label.split()).casefold()[:AUDIENCE_KEY_LENGTH]
+
+
+def agency_filter_key(agency_id: int) -> str:
+    """The filter key of a module its agency owns or partners in."""
+    return f"agency:{agency_id}"
+
+
+def theme_filter_key(theme_id: int) -> str:
+    """The filter key of a module on a theme."""
+    return f"theme:{theme_id}"
+
+
+def language_filter_key(code: str) -> str:
+    """The filter key of a module offered in a language (a lower-case code)."""
+    return f"language:{code}"
+
+
+def audience_filter_key(key: str) -> str:
+    """The filter key of a module for an audience (its :func:`audience_key`)."""
+    return f"audience:{key}"
 
 
 class Agency(Base):
@@ -134,6 +155,8 @@ class Module(Base):
             postgresql_using="gin",
             postgresql_ops={"search_text": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
+        Index("ix_modules_filter_keys", "filter_keys",
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,6 +187,12 @@ class Module(Base):
     # Case-folded title, summary and objectives, indexed for substring search
     # (pg_trgm on PostgreSQL, an FTS5 trigram table on SQLite: see the migrations).
     search_text: Mapped[str] = mapped_column(Text, default="")
+    #: What the owner and the link tables say, as keys the filters look up (see
+    #: :meth:`filter_keys_from_links`): on PostgreSQL a GIN index answers them together with
+    #: the text index, before any row is read (see the migration that added it). SQLite keeps
+    #: an unindexed JSON copy and filters through the link tables.
+    filter_keys: Mapped[list[str]] = mapped_column(
+        ARRAY(Text).with_variant(JSON(), "sqlite"), default=list)
     revision: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -203,6 +232,16 @@ class Module(Base):
     def audience(self) -> list[str]:
         """The audience labels in their given order."""
         return [link.label for link in self.audience_links]
+
+    def filter_keys_from_links(self) -> list[str]:
+        """The :attr:`filter_keys` that the owner and the link rows in memory give."""
+        agency_ids = [self.owner_agency.id, *(link.agency.id for link in self.partner_links)]
+        return list(dict.fromkeys([
+            *(agency_filter_key(agency_id) for agency_id in agency_ids),
+            *(theme_filter_key(link.theme.id) for link in self.theme_links),
+            *(language_filter_key(link.code) for link in self.language_links),
+            *(audience_filter_key(link.key) for link in self.audience_links),
+        ]))
 
     @property
     def is_hosted(self) -> bool:

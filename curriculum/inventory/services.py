@@ -345,6 +345,7 @@ def _apply_module_fields(module: Module, data: Mapping[str, Any], references: Re
     module.search_text = search_key(
         [module.title, module.summary, *(module.learning_objectives or [])]
     )
+    module.filter_keys = module.filter_keys_from_links()
 
 
 def _relink(current: list[Any], wanted: list[Any], *, key: Any, wanted_key: Any,
