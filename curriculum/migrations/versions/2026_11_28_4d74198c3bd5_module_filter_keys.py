@@ -6,7 +6,7 @@ PostgreSQL answers a search's filters from a GIN index together with the trigram
 (a BitmapAnd) before it reads a row. See curriculum/inventory/search.py.
 
 Revision ID: 4d74198c3bd5
-Revises: 620b272bd1ce
+Revises: 3f3535226d3e
 Create Date: 2026-11-28 03:45:56.667949
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = '4d74198c3bd5'
-down_revision = '620b272bd1ce'
+down_revision = '3f3535226d3e'
 branch_labels = None
 depends_on = None
 
