@@ -206,11 +206,14 @@ def get_database() -> Database:
     return database
 
 
-def get_session(*, write: bool = False) -> Session:
-    """The session of the current request (created on first use); ``write`` asks for a
-    writing one even for a GET (a page that records that it was seen)."""
+def get_session(*, write: bool | None = None) -> Session:
+    """The session of the current request (created on first use): a writing one for the
+    methods that write, unless ``write`` says otherwise (``True``: a page that records that
+    it was seen; ``False``: a POST that only reads, which must not wait for SQLite's write
+    lock)."""
     if "db_session" not in g:
-        write = write or (has_request_context() and request.method in WRITE_METHODS)
+        if write is None:
+            write = has_request_context() and request.method in WRITE_METHODS
         g.db_session = get_database().new_session(write=write)
     session: Session = g.db_session
     return session

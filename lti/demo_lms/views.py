@@ -127,7 +127,8 @@ def refused(refusal: ServiceRefusal) -> ResponseReturnValue:
 def token() -> ResponseReturnValue:
     """The OAuth2 token endpoint: client credentials with the tool's signed assertion."""
     urls, secret = _service()
-    return jsonify(issue_token(get_session(), request.form.to_dict(), urls, secret))
+    # Only reads: the tool may ask for a token while its own request holds the write lock.
+    return jsonify(issue_token(get_session(write=False), request.form.to_dict(), urls, secret))
 
 
 @bp.route("/lineitems", methods=["GET", "POST"])
