@@ -150,10 +150,12 @@ def test_a_learner_completes_a_module_with_the_keyboard_inside_the_lms_iframe(
 def cookieless_browser(browser_type: BrowserType, browser_type_launch_args: dict[str, Any]
                        ) -> Iterator[Browser]:
     """Chromium that blocks third-party cookies (as Chrome's phase-out and Safari do)."""
-    if chromium_path() is None:
+    executable = chromium_path()
+    if executable is None:
         pytest.skip("Chromium is missing")
-    browser = browser_type.launch(**{**browser_type_launch_args, "args": [
-        *CHROMIUM_ARGS, "--test-third-party-cookie-phaseout"]})
+    args = [*CHROMIUM_ARGS, "--test-third-party-cookie-phaseout"]
+    browser = browser_type.launch(**{**browser_type_launch_args, "executable_path": executable,
+                                     "args": args})
     yield browser
     browser.close()
 
