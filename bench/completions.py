@@ -30,8 +30,10 @@ Usage: python bench/completions.py [--scores 10000] [--workers 2] [--runs 3] [--
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -218,8 +220,6 @@ COMPLETION_PACKAGE = "foundations-of-migration-governance"
 def arrange_learners(url: str, learners: int) -> tuple[list[str], list[str]]:
     """Load the demo, place its foundations package, and record ``learners`` launches of it;
     returns their launch ids and the package's module slugs."""
-    import secrets
-
     from curriculum.app import import_models
     from curriculum.db import Database, make_engine
     from lti.models import LaunchSession, LmsUser, ResourceLink, ResourceLinkUser
@@ -266,8 +266,6 @@ def drive(port: int, kind: str, seconds: float, work: list[tuple[str, str]],
           samples: list[float]) -> None:
     """One client thread: ``kind`` is ``baseline`` (GET /healthz) or ``complete`` (POST the
     (launch id, module) pairs of ``work``, in order, until they or the time run out)."""
-    import http.client
-
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     origin = f"http://127.0.0.1:{port}"
     deadline, index = time.perf_counter() + seconds, 0
@@ -353,8 +351,6 @@ def _wait_for_jobs(url: str) -> None:
 
 
 def _wait_for(port: int) -> None:
-    import http.client
-
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
